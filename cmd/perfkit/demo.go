@@ -108,7 +108,7 @@ func runDemo(ctx context.Context, o *demoOptions) error {
 	}
 	a, b := phases[0], phases[1]
 	fmt.Fprintf(o.streams.Out, "\n== What changed: %s → %s ==\n", a.title, b.title)
-	fmt.Fprintf(o.streams.Out, "  throughput   %s → %s req/s (%.1f×)\n", report.FormatRate(a.sum.RPS), report.FormatRate(b.sum.RPS), safeRatio(b.sum.RPS, a.sum.RPS))
+	fmt.Fprintf(o.streams.Out, "  throughput   %s → %s (%.1f×)\n", report.FormatRate(a.sum.RPS), report.FormatRate(b.sum.RPS), safeRatio(b.sum.RPS, a.sum.RPS))
 	fmt.Fprintf(o.streams.Out, "  latency p50  %s → %s\n", report.FormatDuration(a.sum.LatencyMs.P50), report.FormatDuration(b.sum.LatencyMs.P50))
 	fmt.Fprintf(o.streams.Out, "  latency p99  %s → %s\n", report.FormatDuration(a.sum.LatencyMs.P99), report.FormatDuration(b.sum.LatencyMs.P99))
 	fmt.Fprintf(o.streams.Out, "  queries/req  %.1f → %.1f (counted by the service)\n", a.queries, b.queries)

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -12,6 +13,10 @@ import (
 // process, so the allocations and the CPU time they report are the
 // client's alone. cpu-ns/op is this process's user+system CPU per request:
 // the figure the fast path exists to shrink.
+//
+// benchURLEnv names another server to send them to instead (its /length
+// and /chunked paths), e.g. an nginx that wrk is measured against too.
+const benchURLEnv = "PERFKIT_CLIENT_BENCH_URL"
 
 func BenchmarkFastPathKeepAlive(b *testing.B) {
 	benchmarkKeepAlive(b, false)
@@ -24,7 +29,10 @@ func BenchmarkNetHTTPKeepAlive(b *testing.B) {
 }
 
 func benchmarkKeepAlive(b *testing.B, viaNetHTTP bool) {
-	url := externalServer(b)
+	url := os.Getenv(benchURLEnv)
+	if url == "" {
+		url = externalServer(b)
+	}
 	for _, path := range []string{"/length", "/chunked"} {
 		b.Run(path[1:]+"/1vu", func(b *testing.B) {
 			c, err := newClient(Config{Endpoints: []Endpoint{{URL: url + path}}, Proxy: noProxy}, viaNetHTTP)

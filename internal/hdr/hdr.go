@@ -10,7 +10,7 @@ import (
 // old result files unmergeable with new ones, so they are part of the
 // result schema.
 const (
-	Lowest  = 1                     // µs
+	Lowest  = 1                      // µs
 	Highest = int64(time.Hour / 1e3) // µs
 	SigFigs = 3
 )

@@ -155,6 +155,17 @@ func TestParseBody(t *testing.T) {
 	}
 }
 
+// TestReadFileLimitedStream covers files with no size to check up front.
+func TestReadFileLimitedStream(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := readFileLimited("/dev/zero", 1024)
+	if want := "larger than 1024 bytes"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
 // writeSparse makes a file of size zero bytes without writing them.
 func writeSparse(path string, size int64) error {
 	f, err := os.Create(path)
