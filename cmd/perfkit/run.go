@@ -243,7 +243,12 @@ func execute(ctx context.Context, p *plan.Plan, s streams, quiet bool) (*results
 		pr = progress.New(s.Err, progress.Options{Total: p.TotalDuration(), TTY: s.ErrTTY, Label: titleOf(p)})
 		opts.OnTick = pr.Update
 	}
+	stopTicks := func() {}
+	if pr != nil && s.ErrTTY {
+		stopTicks = tickProgress(pr, time.Now())
+	}
 	res, err := loadgen.Run(ctx, p, opts)
+	stopTicks()
 	if pr != nil {
 		pr.Done()
 	}
@@ -251,6 +256,34 @@ func execute(ctx context.Context, p *plan.Plan, s streams, quiet bool) (*results
 		return nil, failureError(err)
 	}
 	return res, nil
+}
+
+// liveRefresh is how often a terminal's progress line moves between the
+// engine's one-second snapshots.
+const liveRefresh = 250 * time.Millisecond
+
+// tickProgress moves the terminal progress line's clock and bar until the
+// returned stop function is called.
+func tickProgress(pr *progress.Printer, start time.Time) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(liveRefresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				pr.Tick(time.Since(start))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // finish prints the summary, writes the result file and turns the outcome

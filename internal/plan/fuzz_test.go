@@ -43,6 +43,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		p.SetDefaults()
 		if err := p.Validate(); err != nil {
 			t.Fatalf("accepted plan does not validate: %v\n%s", err, data)
 		}

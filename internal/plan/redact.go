@@ -16,6 +16,23 @@ const Redaction = "[redacted]"
 // secret (?api_key=...). Bodies are copied, since the echo records only
 // their length.
 func (p *Plan) Redacted() *Plan {
+	c := p.clone()
+	for i := range c.Endpoints {
+		e := &c.Endpoints[i]
+		e.Body = bytes.Clone(e.Body)
+		e.URL = redactURL(e.URL)
+		for j := range e.Headers {
+			if h := &e.Headers[j]; h.Secret || IsSecretHeader(h.Name) {
+				h.Value, h.Secret = Redaction, true
+			}
+		}
+	}
+	return c
+}
+
+// clone returns a copy of p that shares nothing with it but the bodies,
+// which nothing in this package modifies and which may be large.
+func (p *Plan) clone() *Plan {
 	c := *p
 	c.Stages = slices.Clone(p.Stages)
 	c.Thresholds = slices.Clone(p.Thresholds)
@@ -23,14 +40,7 @@ func (p *Plan) Redacted() *Plan {
 		c.Endpoints = make([]Endpoint, len(p.Endpoints))
 	}
 	for i, e := range p.Endpoints {
-		e.URL = redactURL(e.URL)
-		e.Body = bytes.Clone(e.Body)
 		e.Headers = slices.Clone(e.Headers)
-		for j := range e.Headers {
-			if h := &e.Headers[j]; h.Secret || IsSecretHeader(h.Name) {
-				h.Value, h.Secret = Redaction, true
-			}
-		}
 		c.Endpoints[i] = e
 	}
 	return &c

@@ -48,10 +48,15 @@ func Load(path string) (*Plan, error) {
 	return Parse(path, data)
 }
 
-// Parse decodes a YAML plan, applies SetDefaults and validates it. name is
-// the file's path: it prefixes every message and locates body_file paths.
-// Every problem is reported at once, joined with errors.Join, each a
-// *Problem printed as "name:LINE: message".
+// Parse decodes a YAML plan and validates it as SetDefaults would complete
+// it. name is the file's path: it prefixes every message and locates
+// body_file paths. Every problem is reported at once, joined with
+// errors.Join, each a *Problem printed as "name:LINE: message".
+//
+// The plan is returned as written, without defaults, so that flags can be
+// laid over it before SetDefaults derives values from the result (max_vus
+// from the final rate, vus from the final model). Call SetDefaults and
+// Validate after changing it, as for any plan.
 //
 // Top-level url, method, headers, body and body_file are shorthand for a
 // plan's only endpoint; endpoints lists several. headers is a map
@@ -89,8 +94,9 @@ func parse(name string, data []byte, read readFunc) (*Plan, error) {
 				reported[prob.Field] = true
 			}
 		}
-		p.SetDefaults()
-		for _, prob := range p.problems() {
+		defaulted := p.clone()
+		defaulted.SetDefaults()
+		for _, prob := range defaulted.problems() {
 			if !reported[prob.Field] {
 				d.add(prob)
 			}

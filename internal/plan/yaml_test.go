@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func TestLoadValid(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
+			p.SetDefaults()
 			if err := p.Validate(); err != nil {
 				t.Errorf("Validate after Load: %v", err)
 			}
@@ -88,7 +90,7 @@ func TestLoadInvalid(t *testing.T) {
 	}
 }
 
-func TestParseDetails(t *testing.T) {
+func TestParseReturnsPlanAsWritten(t *testing.T) {
 	const yml = `
 url: http://127.0.0.1:8080/
 rate: 50
@@ -101,13 +103,24 @@ duration: 30s
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := &Plan{
+		Rate:      50,
+		OpenModel: true,
+		Stages:    []Stage{{Duration: 10 * time.Second, Target: 100}, {Duration: 20 * time.Second, Target: 100}},
+		Duration:  30 * time.Second,
+		Endpoints: []Endpoint{{URL: "http://127.0.0.1:8080/"}},
+	}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("got %+v, want %+v", p, want)
+	}
+	p.SetDefaults()
 	checks := []struct {
 		name      string
 		got, want any
 	}{
 		{"model", p.Model(), ModelOpenRamping},
 		{"total", p.TotalDuration(), 30 * time.Second},
-		{"max_vus (100/s for 30s timeout)", p.MaxVUs, 3000},
+		{"max_vus (100/s for a 30s timeout)", p.MaxVUs, 3000},
 		{"endpoint name", p.Endpoints[0].Name, DefaultEndpointName},
 		{"method", p.Endpoints[0].Method, "GET"},
 		{"weight", p.Endpoints[0].Weight, 1},
@@ -118,6 +131,24 @@ duration: 30s
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
 		}
+	}
+}
+
+// TestFlagsOverFile follows the command line: load a file, overwrite the
+// fields whose flags were set, then SetDefaults and Validate.
+func TestFlagsOverFile(t *testing.T) {
+	p, err := Load(filepath.Join("testdata", "valid", "minimal.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// perfkit run -f minimal.yaml --rate 1500 --timeout 2s
+	p.Rate, p.OpenModel, p.Timeout = 1500, true, 2*time.Second
+	p.SetDefaults()
+	if err := p.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	if p.VUs != 0 || p.MaxVUs != 3000 || p.Model() != ModelOpenConstant {
+		t.Errorf("got vus %d, max_vus %d, model %s; want 0, 3000 (1500/s for 2s), %s", p.VUs, p.MaxVUs, p.Model(), ModelOpenConstant)
 	}
 }
 
@@ -216,12 +247,13 @@ func TestParseLimits(t *testing.T) {
 
 func TestParseBodyFileLimits(t *testing.T) {
 	calls := 0
+	body := make([]byte, 60<<20)
 	read := func(path string, limit int64) ([]byte, error) {
 		calls++
 		if limit != MaxBodyFileBytes {
 			t.Errorf("read limit: got %d, want %d", limit, MaxBodyFileBytes)
 		}
-		return make([]byte, 60<<20), nil
+		return body, nil
 	}
 	var b strings.Builder
 	b.WriteString("duration: 1s\nendpoints:\n")

@@ -115,6 +115,20 @@ func (p *Printer) Update(s results.Snapshot) {
 	p.drawn = true
 }
 
+// Tick redraws the terminal line with a new elapsed time between
+// snapshots, so the bar and clock move a few times per second while the
+// figures stay those of the last closed interval. It does nothing on a
+// non-terminal, after Done, or before the first snapshot.
+func (p *Printer) Tick(elapsed time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.opts.TTY || p.done || p.err != nil || !p.drawn || elapsed <= p.latest.Elapsed {
+		return
+	}
+	p.latest.Elapsed = elapsed
+	p.write("\r" + p.ttyLine() + clearLine)
+}
+
 // Done ends the display so the summary starts on a fresh line: it ends
 // the terminal line, or prints the plain line for intervals not yet
 // shown. Later calls, and later Updates, do nothing.

@@ -203,3 +203,24 @@ func TestClock(t *testing.T) {
 		}
 	}
 }
+
+func TestTickMovesTheClockOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	p := New(&buf, Options{Total: 10 * time.Second, TTY: true})
+	p.Tick(500 * time.Millisecond) // before any snapshot: nothing to redraw
+	if buf.Len() != 0 {
+		t.Fatalf("drew before the first snapshot: %q", buf.String())
+	}
+	p.Update(results.Snapshot{Elapsed: time.Second, Interval: time.Second, Requests: 10, TotalRequests: 10})
+	p.Tick(3 * time.Second)
+	if got := buf.String(); !strings.Contains(got, "3s/10s") {
+		t.Fatalf("after Tick(3s): got %q, want the clock at 3s/10s", got)
+	}
+	var plain bytes.Buffer
+	q := New(&plain, Options{Total: 10 * time.Second})
+	q.Update(results.Snapshot{Elapsed: time.Second, Interval: time.Second})
+	q.Tick(3 * time.Second)
+	if plain.Len() != 0 {
+		t.Fatalf("Tick wrote on a non-terminal: %q", plain.String())
+	}
+}
