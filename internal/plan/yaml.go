@@ -236,9 +236,10 @@ var yamlLineError = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (d *decoder) syntaxError(err error) {
 	msg := err.Error()
 	if m := yamlLineError.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1]) // the pattern guarantees digits
-		d.probs = append(d.probs, &Problem{Line: line, Msg: "invalid YAML: " + m[2]})
-		return
+		if line, err := strconv.Atoi(m[1]); err == nil {
+			d.probs = append(d.probs, &Problem{Line: line, Msg: "invalid YAML: " + m[2]})
+			return
+		}
 	}
 	d.probs = append(d.probs, &Problem{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")})
 }
