@@ -81,6 +81,10 @@ http {
     keepalive_timeout 120s;
     server {
         listen 127.0.0.1:$NGINX_PORT;
+        # Counts the requests nginx served, to check each tool's own count.
+        location = /nginx_status {
+            stub_status;
+        }
         location / {
             default_type text/plain;
             return 200 "hello, perfkit\n";
@@ -125,6 +129,12 @@ nginx_cpu_ticks() {
 	echo "$total"
 }
 
+# nginx_served prints the number of requests nginx has handled so far
+# (stub_status); the query itself is one of them.
+nginx_served() {
+	curl -fsS "http://127.0.0.1:$NGINX_PORT/nginx_status" | awk 'NR == 3 {print $3}'
+}
+
 # machine_busy_ticks prints the busy ticks of all CPUs (everything but idle
 # and iowait) from the first line of /proc/stat.
 machine_busy_ticks() {
@@ -159,7 +169,8 @@ wait_quiet() {
 # measure runs a command pinned to GEN_CPU under /usr/bin/time and records,
 # in the shell variables M_CPU_S (user+system seconds of the command and
 # its children), M_USER_S, M_SYS_S, M_MAXRSS_KB, M_WALL_S, M_NGINX_S
-# (nginx's CPU seconds over the same span) and M_OTHER_CORES (CPU that
+# (nginx's CPU seconds over the same span), M_SERVED (requests nginx
+# served meanwhile) and M_OTHER_CORES (CPU that
 # neither the generator nor nginx used, averaged over the run, in cores:
 # a measure of disturbance). Its stdout goes to $1, stderr to $2.
 # /usr/bin/time reads the rusage of the exited child (wait4), so the
@@ -167,7 +178,8 @@ wait_quiet() {
 measure() {
 	local out=$1 err=$2
 	shift 2
-	local tf=$out.time b0 b1 n0 n1 t0 t1
+	local tf=$out.time b0 b1 n0 n1 t0 t1 s0 s1
+	s0=$(nginx_served)
 	b0=$(machine_busy_ticks)
 	n0=$(nginx_cpu_ticks)
 	t0=$(date +%s.%N)
@@ -176,6 +188,8 @@ measure() {
 	t1=$(date +%s.%N)
 	n1=$(nginx_cpu_ticks)
 	b1=$(machine_busy_ticks)
+	s1=$(nginx_served)
+	M_SERVED=$((s1 - s0 - 1))
 	read -r M_USER_S M_SYS_S M_MAXRSS_KB M_WALL_S < <(tail -n 1 "$tf")
 	M_CPU_S=$(awk -v u="$M_USER_S" -v s="$M_SYS_S" 'BEGIN {printf "%.2f", u+s}')
 	M_NGINX_S=$(awk -v d=$((n1 - n0)) -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", d/hz}')

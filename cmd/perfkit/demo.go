@@ -86,7 +86,7 @@ func runDemo(ctx context.Context, o *demoOptions) error {
 		srv.SetMode(ph.mode, ph.cache)
 		before := srv.Stats()
 		fmt.Fprintf(o.streams.Err, "\n== %s: %d VUs for %s ==\n", ph.title, o.vus, o.duration)
-		res, err := execute(ctx, p, o.streams, o.quiet)
+		res, err := execution{plan: p, streams: o.streams, quiet: o.quiet, label: "demo"}.run(ctx)
 		if err != nil {
 			return err
 		}

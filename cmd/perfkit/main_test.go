@@ -253,3 +253,28 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version: %+v", r)
 	}
 }
+
+func TestCountKeepsEveryRepetition(t *testing.T) {
+	srv, served := okServer(t)
+	out := filepath.Join(t.TempDir(), "runs.json")
+	r := runCLI(t, "run", srv.URL, "-u", "1", "-d", "200ms", "-q", "--count", "3", "--cooldown", "10ms", "-o", out, "--format", "json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var s struct {
+		Runs     int
+		Requests int64
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Runs != 3 {
+		t.Errorf("runs: got %v, want 3", s.Runs)
+	}
+	if s.Requests != served.Load() {
+		t.Errorf("requests: summary %v, server %v", s.Requests, served.Load())
+	}
+	if r := runCLI(t, "run", srv.URL, "--count", "0"); r.code != exitUsage {
+		t.Errorf("--count 0: exit %d, want 2", r.code)
+	}
+}

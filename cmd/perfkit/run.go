@@ -11,12 +11,15 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/perfkit/perfkit/internal/loadgen"
 	"github.com/perfkit/perfkit/internal/plan"
 	"github.com/perfkit/perfkit/internal/progress"
 	"github.com/perfkit/perfkit/internal/report"
 	"github.com/perfkit/perfkit/internal/results"
 )
+
+// maxCount bounds --count: enough repetitions for any statistic, few
+// enough that a typo cannot queue a week of load.
+const maxCount = 1000
 
 // defaultDuration applies when neither a duration nor stages are given.
 const defaultDuration = 10 * time.Second
@@ -48,6 +51,9 @@ type runOptions struct {
 	format       string
 	quiet        bool
 	dryRun       bool
+	count        int
+	cooldown     string
+	cooldownD    time.Duration
 }
 
 func newRunCmd(s streams) *cobra.Command {
@@ -90,6 +96,8 @@ func newRunCmd(s streams) *cobra.Command {
 	f.StringVarP(&o.out, "out", "o", "", "write the result file here")
 	f.StringVar(&o.format, "format", "text", "summary format: text, json or markdown")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
+	f.IntVar(&o.count, "count", 1, "run the plan N times; every repetition is kept in the one result file (compare needs >= 4)")
+	f.StringVar(&o.cooldown, "cooldown", "", "pause between repetitions, e.g. 10s")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the resolved plan (secrets redacted) and exit without sending traffic")
 	return cmd
 }
@@ -200,6 +208,10 @@ func resolvePlan(flags *pflag.FlagSet, o *runOptions) (*plan.Plan, error) {
 			p.Endpoints[i].Headers = append(p.Endpoints[i].Headers, hd)
 		}
 	}
+	if o.count < 1 || o.count > maxCount {
+		errs = append(errs, fmt.Errorf("--count: %d out of range 1..%d", o.count, maxCount))
+	}
+	dur("cooldown", o.cooldown, &o.cooldownD)
 	if len(errs) > 0 {
 		return nil, usageError(errors.Join(errs...))
 	}
@@ -225,37 +237,11 @@ func runRun(ctx context.Context, flags *pflag.FlagSet, o *runOptions) error {
 	if o.dryRun {
 		return printPlan(o.streams.Out, p)
 	}
-	res, err := execute(ctx, p, o.streams, o.quiet)
+	res, err := execution{plan: p, streams: o.streams, quiet: o.quiet, count: o.count, cooldown: o.cooldownD}.run(ctx)
 	if err != nil {
 		return err
 	}
 	return finish(o.streams, res, o.out, format, titleOf(p))
-}
-
-// execute runs the plan with live progress on stderr.
-func execute(ctx context.Context, p *plan.Plan, s streams, quiet bool) (*results.Result, error) {
-	if p.Insecure {
-		fmt.Fprintln(s.Err, "perfkit: warning: TLS certificate verification is off (--insecure); the result records it")
-	}
-	opts := loadgen.Options{Version: perfkitVersion()}
-	var pr *progress.Printer
-	if !quiet {
-		pr = progress.New(s.Err, progress.Options{Total: p.TotalDuration(), TTY: s.ErrTTY, Label: titleOf(p)})
-		opts.OnTick = pr.Update
-	}
-	stopTicks := func() {}
-	if pr != nil && s.ErrTTY {
-		stopTicks = tickProgress(pr, time.Now())
-	}
-	res, err := loadgen.Run(ctx, p, opts)
-	stopTicks()
-	if pr != nil {
-		pr.Done()
-	}
-	if err != nil {
-		return nil, failureError(err)
-	}
-	return res, nil
 }
 
 // liveRefresh is how often a terminal's progress line moves between the

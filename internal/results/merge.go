@@ -139,6 +139,7 @@ func combine(runs []*Run, window func(r, o *Run)) (*Run, error) {
 			}
 		}
 		intervals = append(intervals, o.Timeline.Intervals...)
+		r.Profiles = append(r.Profiles, o.Profiles...)
 		width = max(width, o.Timeline.IntervalMs)
 	}
 	r.Timeline = regrid(intervals, width, r.Start.UnixMilli())

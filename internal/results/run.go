@@ -48,6 +48,11 @@ type Run struct {
 	Timeline  Timeline        `json:"timeline"`
 	Generator Generator       `json:"generator"`
 	Warnings  []string        `json:"warnings,omitempty"`
+
+	// Profiles pulled from the target during the measured window
+	// (--profile), and the target's resource metrics (--metrics).
+	Profiles []Profile      `json:"profiles,omitempty"`
+	Target   *TargetMetrics `json:"target,omitempty"`
 }
 
 // Stats is a set of counters and latency histograms for some requests.
