@@ -83,6 +83,14 @@ for name in small large; do
 	[ $name = large ] && target=$LARGE
 	SECS[$name]=$(secs_for "$target")
 	run_perfkit "$name" "${SECS[$name]}"
+	# Other people's load on this shared machine can slow a run well below
+	# the probed rate; one longer redo then brings it to the count.
+	if [ "$R_REQUESTS" -lt $((target * 95 / 100)) ]; then
+		SECS[$name]=$(awk -v s="${SECS[$name]}" -v t="$target" -v n="$R_REQUESTS" \
+			'BEGIN {print int(s * t / n * 1.1 + 0.999)}')
+		log "$name: $R_REQUESTS of $target requests; redoing with ${SECS[$name]}s"
+		run_perfkit "$name" "${SECS[$name]}"
+	fi
 	REQ[$name]=$R_REQUESTS RPS[$name]=$R_RPS ERR[$name]=$R_ERRORS RSS[$name]=$R_RSS_KB CPU[$name]=$R_CPU_US
 done
 stop_nginx

@@ -227,6 +227,7 @@ summarize() {
 			if ($col["self_cpu_us_req"] != "-") self[t] = self[t] " " $col["self_cpu_us_req"]
 			if ($col["send_lag_p99_ms"] != "-") lag[t] = lag[t] " " $col["send_lag_p99_ms"]
 			if ($col["other_cores"] + 0 > noisy) bad[t]++
+			if ($col["nginx_served"] > 0) cnt[t] = cnt[t] " " ($col["requests"] / $col["nginx_served"])
 			c[t, r] = $col["cpu_us_req"]; reps[r] = 1
 		}
 		END {
@@ -236,19 +237,20 @@ summarize() {
 				if (!(t in n)) continue
 				ratios = ""
 				for (r in reps) if ((t, r) in c && (ref, r) in c && c[ref, r] > 0) ratios = ratios " " sprintf("%.3f", c[t, r] / c[ref, r])
-				printf "| %s | %d | %s | %.2f | %s | %s | %.2f / %.2f | %.2f | %s | %.3f / %.3f | %s | %d | %d |\n",
+				printf "| %s | %d | %s | %.2f | %s | %s | %.2f / %.2f | %.2f | %s | %.3f / %.3f | %s | %s | %d | %d |\n",
 					t, n[t], thousands(median(rps[t])), median(cpu[t]),
 					(ratios == "" ? "–" : sprintf("%.2f", median(ratios))), (ratios == "" ? "–" : range(ratios)),
 					median(us[t]), median(sy[t]), median(ng[t]),
 					(self[t] == "" ? "–" : sprintf("%.2f", median(self[t]))),
 					median(p50[t]), median(p99[t]), (lag[t] == "" ? "–" : sprintf("%.3f", median(lag[t]))),
+					(cnt[t] == "" ? "–" : sprintf("%.4f", median(cnt[t]))),
 					err[t], bad[t]
 			}
 		}' "$TSV"
 }
 
-HEADER="| tool | reps | median rps | median CPU-µs/req | median ×REF (same-rep) | ×REF range | user / sys µs/req | nginx µs/req | self-reported CPU-µs/req | p50 / p99 ms | send lag p99 ms | errors | noisy runs |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+HEADER="| tool | reps | median rps | median CPU-µs/req | median ×REF (same-rep) | ×REF range | user / sys µs/req | nginx µs/req | self-reported CPU-µs/req | p50 / p99 ms | send lag p99 ms | requests ÷ nginx-served | errors | noisy runs |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 {
 	echo "# perfkit beside its peers — $(date '+%Y-%m-%d %H:%M %Z')"
 	echo

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/perfkit/perfkit/internal/loadgen"
 	"github.com/perfkit/perfkit/internal/plan"
 	"github.com/perfkit/perfkit/internal/progress"
 	"github.com/perfkit/perfkit/internal/results"
+	"github.com/perfkit/perfkit/internal/targetmetrics"
 )
 
 // execution runs a plan one or more times with live progress on stderr
@@ -20,6 +22,7 @@ type execution struct {
 	count    int
 	cooldown time.Duration
 	label    string // progress label; the plan's title when empty
+	metrics  *targetmetrics.Poller
 }
 
 func (x execution) run(ctx context.Context) (*results.Result, error) {
@@ -77,7 +80,20 @@ func (x execution) once(ctx context.Context, label string) (*results.Result, err
 	if pr != nil && s.ErrTTY {
 		stopTicks = tickProgress(pr, time.Now())
 	}
+	// Side captures run beside the load on their own clients and end when
+	// it does; they never fail the run.
+	sideCtx, stopSide := context.WithCancel(context.Background())
+	defer stopSide()
+	var side sync.WaitGroup
+	var metrics *results.TargetMetrics
+	opts.OnStart = func(base time.Time, completed func() int64) {
+		if x.metrics != nil {
+			side.Go(func() { metrics = x.metrics.Run(sideCtx, metricsEvery) })
+		}
+	}
 	res, err := loadgen.Run(ctx, p, opts)
+	stopSide()
+	side.Wait()
 	stopTicks()
 	if pr != nil {
 		pr.Done()
@@ -85,5 +101,10 @@ func (x execution) once(ctx context.Context, label string) (*results.Result, err
 	if err != nil {
 		return nil, failureError(err)
 	}
+	res.Runs[0].Target = metrics
 	return res, nil
 }
+
+// metricsEvery is how often --metrics is scraped: the timeline's
+// resolution, so cost per request can be read per interval.
+const metricsEvery = time.Second

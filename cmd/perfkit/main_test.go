@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -276,5 +277,40 @@ func TestCountKeepsEveryRepetition(t *testing.T) {
 	}
 	if r := runCLI(t, "run", srv.URL, "--count", "0"); r.code != exitUsage {
 		t.Errorf("--count 0: exit %d, want 2", r.code)
+	}
+}
+
+func TestMetricsGiveTargetCPUPerRequest(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			// Pretend every request served costs 1 ms of CPU.
+			fmt.Fprintf(w, "process_cpu_seconds_total %g\ngo_goroutines 7\n", float64(served.Load())*0.001)
+			return
+		}
+		served.Add(1)
+	}))
+	defer srv.Close()
+	r := runCLI(t, "run", srv.URL+"/work", "-u", "2", "-d", "1200ms", "-q", "--format", "json", "--metrics", srv.URL+"/metrics")
+	if r.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var s struct {
+		Target struct {
+			CPUUsPerRequest *float64 `json:"cpu_us_per_request"`
+			GoroutinesMax   *float64 `json:"goroutines_max"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Target.CPUUsPerRequest == nil || *s.Target.CPUUsPerRequest < 800 || *s.Target.CPUUsPerRequest > 1200 {
+		t.Errorf("target cpu per request: got %v, want ~1000µs", s.Target.CPUUsPerRequest)
+	}
+	if s.Target.GoroutinesMax == nil || *s.Target.GoroutinesMax != 7 {
+		t.Errorf("goroutines max: got %v, want 7", s.Target.GoroutinesMax)
+	}
+	if r := runCLI(t, "run", srv.URL, "--metrics", "ftp://x", "-q"); r.code != exitUsage {
+		t.Errorf("bad --metrics: exit %d, want 2", r.code)
 	}
 }

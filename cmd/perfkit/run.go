@@ -15,6 +15,7 @@ import (
 	"github.com/perfkit/perfkit/internal/progress"
 	"github.com/perfkit/perfkit/internal/report"
 	"github.com/perfkit/perfkit/internal/results"
+	"github.com/perfkit/perfkit/internal/targetmetrics"
 )
 
 // maxCount bounds --count: enough repetitions for any statistic, few
@@ -51,6 +52,7 @@ type runOptions struct {
 	format       string
 	quiet        bool
 	dryRun       bool
+	metricsURL   string
 	count        int
 	cooldown     string
 	cooldownD    time.Duration
@@ -96,6 +98,7 @@ func newRunCmd(s streams) *cobra.Command {
 	f.StringVarP(&o.out, "out", "o", "", "write the result file here")
 	f.StringVar(&o.format, "format", "text", "summary format: text, json or markdown")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
+	f.StringVar(&o.metricsURL, "metrics", "", "poll the target's Prometheus /metrics or expvar /debug/vars each second (CPU, memory, goroutines per request)")
 	f.IntVar(&o.count, "count", 1, "run the plan N times; every repetition is kept in the one result file (compare needs >= 4)")
 	f.StringVar(&o.cooldown, "cooldown", "", "pause between repetitions, e.g. 10s")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the resolved plan (secrets redacted) and exit without sending traffic")
@@ -237,7 +240,13 @@ func runRun(ctx context.Context, flags *pflag.FlagSet, o *runOptions) error {
 	if o.dryRun {
 		return printPlan(o.streams.Out, p)
 	}
-	res, err := execution{plan: p, streams: o.streams, quiet: o.quiet, count: o.count, cooldown: o.cooldownD}.run(ctx)
+	x := execution{plan: p, streams: o.streams, quiet: o.quiet, count: o.count, cooldown: o.cooldownD}
+	if o.metricsURL != "" {
+		if x.metrics, err = targetmetrics.New(o.metricsURL); err != nil {
+			return usageError(err)
+		}
+	}
+	res, err := x.run(ctx)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,11 @@ type Options struct {
 	OnTick func(results.Snapshot)
 	// Interval is the timeline resolution; DefaultInterval when 0.
 	Interval time.Duration
-	// Conns replaces the HTTP client when non-nil. Its connections must
+	// OnStart, when set, is called once as the load starts, with the run's
+	// base time and a function counting the requests completed so far;
+	// profile capture uses it to put costs per request.
+	OnStart func(base time.Time, completed func() int64)
+	// NewFactory replaces the HTTP client when non-nil. Its connections must
 	// report times relative to the base passed to it by NewFactory.
 	NewFactory func(base time.Time) (ConnFactory, error)
 }
@@ -87,6 +91,9 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, erro
 		coll: results.NewCollector(results.CollectorConfig{
 			Endpoints: names, Open: p.Open(), Warmup: p.Warmup,
 		}, base),
+	}
+	if opts.OnStart != nil {
+		opts.OnStart(base, e.coll.Completed)
 	}
 	ru0 := rusage()
 	e.run(ctx)

@@ -69,7 +69,7 @@ type verdict struct {
 const noValue = "—"
 
 func build(s *results.Summary, title string) *document {
-	d := &document{title: "perfkit", notes: s.Warnings}
+	d := &document{title: "perfkit", notes: append([]string{}, s.Warnings...)}
 	if title != "" {
 		d.title += " · " + title
 	}
@@ -96,6 +96,7 @@ func build(s *results.Summary, title string) *document {
 	if line := generatorLine(s); len(line) > 0 {
 		d.sections = append(d.sections, section{title: "Generator", line: line})
 	}
+	d.addTarget(s.Target)
 	if d.verdict != nil {
 		title := "Thresholds (" + strconv.Itoa(d.verdict.total) + " passed)"
 		if d.verdict.failed > 0 {

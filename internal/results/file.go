@@ -186,6 +186,23 @@ func validateRun(r *Run) error {
 	if r.Generator.Dropped < 0 {
 		bad("generator: negative dropped count")
 	}
+	if m := r.Target; m != nil {
+		for _, ser := range m.Series {
+			if len(ser.Values) != len(m.Samples) {
+				bad("target metric %q: %d values for %d samples", ser.Name, len(ser.Values), len(m.Samples))
+			}
+		}
+	}
+	for i, p := range r.Profiles {
+		switch p.Status {
+		case ProfileOK, ProfileUnreachable, ProfileNotMounted, ProfileBusy, ProfileTimeout, ProfileOversize, ProfileInvalid, ProfileEmpty, ProfileError:
+		default:
+			bad("profiles[%d]: unknown status %q", i, p.Status)
+		}
+		if p.Requests < 0 || p.SizeBytes < 0 {
+			bad("profiles[%d]: negative counts", i)
+		}
+	}
 	if r.Timeline.IntervalMs <= 0 {
 		bad("timeline: interval_ms %d, want > 0", r.Timeline.IntervalMs)
 	}

@@ -100,6 +100,7 @@ type Shard struct {
 	phases    Phases
 	sendLag   *hdr.Histogram
 	dropped   int64
+	completed int64 // every request recorded, warm-up included
 	interval  intervalAcc
 }
 
@@ -123,6 +124,7 @@ func (s *Shard) Record(x *Sample) {
 	}
 
 	s.mu.Lock()
+	s.completed++
 	iv := &s.interval
 	iv.requests++
 	iv.bytesIn += x.BytesIn
@@ -214,6 +216,19 @@ func NewCollector(cfg CollectorConfig, base time.Time) *Collector {
 		c.shards = append(c.shards, s)
 	}
 	return c
+}
+
+// Completed counts every request recorded so far, warm-up included. It
+// takes each shard's lock once, so it is for occasional readers (profile
+// windows), not for the request path.
+func (c *Collector) Completed() int64 {
+	var n int64
+	for _, s := range c.shards {
+		s.mu.Lock()
+		n += s.completed
+		s.mu.Unlock()
+	}
+	return n
 }
 
 // Shard returns the shard VU number i records into.

@@ -43,7 +43,54 @@ type Summary struct {
 	Phases        PhasesSummary     `json:"phases"`
 	Thresholds    []ThresholdResult `json:"thresholds"`
 	Generator     GeneratorSummary  `json:"generator"`
+	Target        *TargetSummary    `json:"target,omitempty"`
 	Warnings      []string          `json:"warnings"`
+}
+
+// TargetSummary is what the target itself spent, from its resource
+// metrics (--metrics) and its profiles (--profile). Pointers are nil when
+// the run has no such data.
+type TargetSummary struct {
+	MetricsSource       string          `json:"metrics_source,omitempty"`
+	MetricsStatus       string          `json:"metrics_status,omitempty"`
+	MetricsError        string          `json:"metrics_error,omitempty"`
+	CPUSeconds          *float64        `json:"cpu_s,omitempty"`
+	CPUUsPerRequest     *float64        `json:"cpu_us_per_request,omitempty"`
+	GCPauseUsPerRequest *float64        `json:"gc_pause_us_per_request,omitempty"`
+	ResidentBytesMax    *float64        `json:"resident_bytes_max,omitempty"`
+	HeapBytesMax        *float64        `json:"heap_bytes_max,omitempty"`
+	GoroutinesMax       *float64        `json:"goroutines_max,omitempty"`
+	OpenFDsMax          *float64        `json:"open_fds_max,omitempty"`
+	Profile             *ProfileSummary `json:"profile,omitempty"`
+}
+
+// ProfileSummary is the per-request cost the target's pprof profiles show.
+// It is filled by the profile analysis (internal/pprofcollect), which
+// depends on this package and so cannot be called from it.
+type ProfileSummary struct {
+	CPUUsPerRequest      *float64         `json:"cpu_us_per_request,omitempty"`
+	AllocBytesPerRequest *float64         `json:"alloc_bytes_per_request,omitempty"`
+	AllocsPerRequest     *float64         `json:"allocs_per_request,omitempty"`
+	TopCPU               []FunctionCost   `json:"top_cpu"`
+	Statuses             []ProfileOutcome `json:"statuses"`
+	GoroutinesEnd        *float64         `json:"goroutines_end,omitempty"`
+	GoroutinesAfterDrain *float64         `json:"goroutines_after_drain,omitempty"`
+	Warnings             []string         `json:"warnings,omitempty"`
+}
+
+// FunctionCost is one function's CPU per request, in microseconds.
+type FunctionCost struct {
+	Function string  `json:"function"`
+	FlatUs   float64 `json:"flat_us"`
+	CumUs    float64 `json:"cum_us"`
+}
+
+// ProfileOutcome counts capture attempts of one kind by status.
+type ProfileOutcome struct {
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+	Count  int    `json:"count"`
+	Error  string `json:"error,omitempty"`
 }
 
 // LatencyMs is a latency distribution in milliseconds.
@@ -186,6 +233,8 @@ func Summarize(res *Result, extra ...string) (*Summary, error) {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d latencies exceeded the histogram range (1 h) and are counted at its top", n))
 	}
 
+	s.Target = targetSummary(res.Runs)
+
 	for _, expr := range append(append([]string{}, plan.Thresholds...), extra...) {
 		s.Thresholds = append(s.Thresholds, judge(run, expr))
 	}
@@ -290,3 +339,84 @@ func perSecond(n int64, seconds float64) float64 {
 	}
 	return float64(n) / seconds
 }
+
+// targetSummary puts the target's resource metrics per request: for each
+// run, a counter's use is its last sample in the measured window minus its
+// first, divided by the requests measured in that window; gauges report
+// their maximum. Runs without metrics contribute nothing.
+func targetSummary(runs []*Run) *TargetSummary {
+	var t *TargetSummary
+	var cpu, gc float64
+	var cpuReq, gcReq int64
+	for _, r := range runs {
+		m := r.Target
+		if m == nil {
+			continue
+		}
+		if t == nil {
+			t = &TargetSummary{MetricsSource: m.Source, MetricsStatus: m.Status, MetricsError: m.Error}
+		}
+		first, last := -1, -1
+		for i, at := range m.Samples {
+			if at.Before(r.WindowStart.Add(-500*time.Millisecond)) || at.After(r.WindowEnd.Add(500*time.Millisecond)) {
+				continue
+			}
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+		if first < 0 {
+			continue
+		}
+		for _, ser := range m.Series {
+			if ser.Counter {
+				if last == first || ser.Values[first] == nil || ser.Values[last] == nil {
+					continue
+				}
+				used := *ser.Values[last] - *ser.Values[first]
+				switch ser.Name {
+				case "cpu_seconds":
+					cpu += used
+					cpuReq += r.Totals.Requests
+				case "gc_pause_seconds":
+					gc += used
+					gcReq += r.Totals.Requests
+				}
+				continue
+			}
+			var dst **float64
+			switch ser.Name {
+			case "resident_bytes":
+				dst = &t.ResidentBytesMax
+			case "heap_bytes":
+				dst = &t.HeapBytesMax
+			case "goroutines":
+				dst = &t.GoroutinesMax
+			case "open_fds":
+				dst = &t.OpenFDsMax
+			default:
+				continue
+			}
+			for _, v := range ser.Values[first : last+1] {
+				if v != nil && (*dst == nil || *v > **dst) {
+					x := *v
+					*dst = &x
+				}
+			}
+		}
+	}
+	if t == nil {
+		return nil
+	}
+	if cpuReq > 0 {
+		t.CPUSeconds = &cpu
+		t.CPUUsPerRequest = ptr(cpu * 1e6 / float64(cpuReq))
+	}
+	if gcReq > 0 {
+		t.GCPauseUsPerRequest = ptr(gc * 1e6 / float64(gcReq))
+	}
+	return t
+}
+
+func ptr(v float64) *float64 { return &v }
