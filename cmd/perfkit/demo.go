@@ -91,7 +91,7 @@ func runDemo(ctx context.Context, o *demoOptions) error {
 			return err
 		}
 		after := srv.Stats()
-		ph.sum, err = results.Summarize(res)
+		ph.sum, err = summarize(res)
 		if err != nil {
 			return failureError(err)
 		}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -33,14 +31,14 @@ and shown, but do not change the exit code: report only renders.`,
 			return failure(runReport(o))
 		},
 	}
-	cmd.Flags().StringVar(&o.format, "format", "text", "text, json or markdown")
+	cmd.Flags().StringVar(&o.format, "format", "text", "text, json, markdown, html (one self-contained page) or junit (one test case per threshold)")
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write the report to this file instead of stdout")
 	cmd.Flags().StringArrayVar(&o.thresholds, "threshold", nil, "judge an extra threshold (repeatable)")
 	return cmd
 }
 
 func runReport(o *reportOptions) error {
-	format, err := report.ParseFormat(o.format, report.FormatText, report.FormatJSON, report.FormatMarkdown)
+	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}
@@ -51,21 +49,11 @@ func runReport(o *reportOptions) error {
 	if err != nil {
 		return failureError(err)
 	}
-	sum, err := results.Summarize(res, o.thresholds...)
+	sum, err := summarize(res, o.thresholds...)
 	if err != nil {
 		return failureError(fmt.Errorf("summarize %s: %w", o.path, err))
 	}
-	opts := report.Options{Title: o.path}
-	if o.out == "" {
-		opts.Color = o.streams.OutTTY && !o.streams.NoColor
-		return report.Render(o.streams.Out, sum, format, opts)
-	}
-	var buf bytes.Buffer
-	if err := report.Render(&buf, sum, format, opts); err != nil {
-		return err
-	}
-	if err := os.WriteFile(o.out, buf.Bytes(), 0o644); err != nil {
-		return failureError(fmt.Errorf("write report: %w", err))
-	}
-	return nil
+	return writeOutput(o.streams, o.out, func(w *outputWriter) error {
+		return report.Render(w, sum, format, report.Options{Title: o.path, Color: w.color})
+	})
 }

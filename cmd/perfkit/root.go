@@ -49,6 +49,7 @@ result was still written).`,
 	root.AddCommand(
 		newRunCmd(s),
 		newReportCmd(s),
+		newCompareCmd(s),
 		newValidateCmd(s),
 		newMergeCmd(s),
 		newDemoCmd(s),

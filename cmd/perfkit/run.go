@@ -285,7 +285,7 @@ func tickProgress(pr *progress.Printer, start time.Time) (stop func()) {
 // into an exit code: interrupted beats a failed threshold, which beats ok.
 // The summary is printed even when the file cannot be written.
 func finish(s streams, res *results.Result, out string, format report.Format, title string) error {
-	sum, err := results.Summarize(res)
+	sum, err := summarize(res)
 	if err != nil {
 		return failureError(err)
 	}

@@ -69,32 +69,10 @@ func parseGate(expr string) (Gate, error) {
 	if s == "" {
 		return Gate{}, errors.New("empty: " + wantGate)
 	}
-	end := strings.IndexAny(s, "{<>=! \t")
-	if end < 0 {
-		return Gate{}, errors.New("missing operator: " + wantGate)
-	}
-	if end == 0 {
-		return Gate{}, errors.New("missing metric: " + wantGate)
-	}
-	k, err := parseMetric(s[:end])
+	k, rest, err := parseMetricScope(s)
 	if err != nil {
 		return Gate{}, err
 	}
-	rest := strings.TrimLeft(s[end:], " \t")
-	if strings.HasPrefix(rest, "{") {
-		closing := strings.IndexByte(rest, '}')
-		if closing < 0 {
-			return Gate{}, errors.New("unclosed {: want {endpoint=NAME}")
-		}
-		if k.kind == kindExtra {
-			return Gate{}, fmt.Errorf("%s is measured for the whole target and cannot be scoped to an endpoint", k.extra)
-		}
-		if k.endpoint, err = parseScope(rest[1:closing]); err != nil {
-			return Gate{}, err
-		}
-		rest = strings.TrimLeft(rest[closing+1:], " \t")
-	}
-
 	g := Gate{Expr: expr, Metric: k.name()}
 	switch {
 	case strings.HasPrefix(rest, "<="), strings.HasPrefix(rest, ">="):
@@ -108,7 +86,7 @@ func parseGate(expr string) (Gate, error) {
 		}
 		return Gate{}, fmt.Errorf("unsupported operator %q: %s", rest[:n], wantOp)
 	default:
-		return Gate{}, fmt.Errorf("missing operator after %q: %s", s[:end], wantOp)
+		return Gate{}, fmt.Errorf("missing operator after %q: %s", k.name(), wantOp)
 	}
 
 	change := strings.TrimSpace(rest[len(g.Op):])
@@ -132,6 +110,37 @@ func parseGate(expr string) (Gate, error) {
 		return Gate{}, fmt.Errorf("change %q: an error rate cannot move by more than 100pp", change)
 	}
 	return g, nil
+}
+
+// parseMetricScope parses the metric name and optional {endpoint=NAME}
+// scope at the start of s, and returns what follows.
+func parseMetricScope(s string) (metricKey, string, error) {
+	end := strings.IndexAny(s, "{<>=! \t")
+	if end < 0 {
+		return metricKey{}, "", errors.New("missing operator: " + wantGate)
+	}
+	if end == 0 {
+		return metricKey{}, "", errors.New("missing metric: " + wantGate)
+	}
+	k, err := parseMetric(s[:end])
+	if err != nil {
+		return metricKey{}, "", err
+	}
+	rest := strings.TrimLeft(s[end:], " \t")
+	if !strings.HasPrefix(rest, "{") {
+		return k, rest, nil
+	}
+	closing := strings.IndexByte(rest, '}')
+	if closing < 0 {
+		return metricKey{}, "", errors.New("unclosed {: want {endpoint=NAME}")
+	}
+	if k.kind == kindExtra {
+		return metricKey{}, "", fmt.Errorf("%s is measured for the whole target and cannot be scoped to an endpoint", k.extra)
+	}
+	if k.endpoint, err = parseScope(rest[1:closing]); err != nil {
+		return metricKey{}, "", err
+	}
+	return k, strings.TrimLeft(rest[closing+1:], " \t"), nil
 }
 
 // parseChange parses "+10%", "-5.5%" or "+1pp" into a signed number and

@@ -31,6 +31,7 @@ type jsonPlan struct {
 	MaxBodyBytes int64          `json:"max_body_bytes"`
 	Endpoints    []jsonEndpoint `json:"endpoints"`
 	Thresholds   []string       `json:"thresholds,omitempty"`
+	Gates        []string       `json:"gates,omitempty"`
 }
 
 type jsonStage struct {
@@ -90,6 +91,7 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 		Insecure:     p.Insecure,
 		MaxBodyBytes: p.MaxBodyBytes,
 		Thresholds:   p.Thresholds,
+		Gates:        p.Gates,
 	}
 	for _, s := range p.Stages {
 		j.Stages = append(j.Stages, jsonStage{Duration: jsonDuration(s.Duration), Target: s.Target})
@@ -145,6 +147,7 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 		Insecure:     j.Insecure,
 		MaxBodyBytes: j.MaxBodyBytes,
 		Thresholds:   j.Thresholds,
+		Gates:        j.Gates,
 	}
 	for _, s := range j.Stages {
 		p.Stages = append(p.Stages, Stage{Duration: time.Duration(s.Duration), Target: s.Target})

@@ -89,6 +89,10 @@ type Plan struct {
 
 	Endpoints  []Endpoint
 	Thresholds []string // expressions for internal/threshold
+	// Gates bound the change from a baseline when `perfkit compare` judges
+	// results of this plan; their grammar belongs to internal/compare,
+	// which checks them where they are used.
+	Gates []string
 }
 
 // Stage is one segment of a ramp.

@@ -36,6 +36,7 @@ func (p *Plan) clone() *Plan {
 	c := *p
 	c.Stages = slices.Clone(p.Stages)
 	c.Thresholds = slices.Clone(p.Thresholds)
+	c.Gates = slices.Clone(p.Gates)
 	if p.Endpoints != nil {
 		c.Endpoints = make([]Endpoint, len(p.Endpoints))
 	}

@@ -31,7 +31,7 @@ var (
 	planKeys = []string{
 		"name", "vus", "duration", "rate", "stages", "max_vus", "warmup", "graceful_stop", "timeout",
 		"think_time", "no_keepalive", "http2", "insecure", "max_body_bytes", "url", "method", "headers",
-		"body", "body_file", "endpoints", "thresholds",
+		"body", "body_file", "endpoints", "thresholds", "gates",
 	}
 	endpointKeys = []string{"name", "method", "url", "headers", "body", "body_file", "weight"}
 	stageKeys    = []string{"duration", "target"}
@@ -330,6 +330,8 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 			endpoints = &kv
 		case "thresholds":
 			p.Thresholds = d.strings(l, kv.value, MaxThresholds)
+		case "gates":
+			p.Gates = d.strings(l, kv.value, MaxThresholds)
 		default:
 			if !strings.HasPrefix(key, "x-") {
 				d.unknown(top, kv.key, planKeys)

@@ -82,9 +82,6 @@ func NewFetcher(base string, header http.Header, lim Limits) (*Fetcher, error) {
 	}, nil
 }
 
-// Base is the base URL with any password redacted, for messages.
-func (f *Fetcher) Base() string { return f.base.Redacted() }
-
 // fetched is one fetch's outcome; prof is set for ok and empty.
 type fetched struct {
 	data   []byte
@@ -157,20 +154,18 @@ func (f *Fetcher) fetch(ctx context.Context, kind string, seconds int) fetched {
 	// One byte past the cap tells "exactly at the cap" from "over it"
 	// without reading the rest; closing the body then drops the
 	// connection, which is what a hostile stream deserves.
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, f.lim.MaxDownload+1))
+	data, err := readCapped(resp.Body, f.lim.MaxDownload, resp.ContentLength)
 	if err != nil {
 		status, msg := f.transportFailure(ctx, err, timeout)
 		if status == results.ProfileUnreachable {
 			// A response had started, so the target was there.
 			status = results.ProfileError
 		}
-		return fail(status, "read after %d bytes: %s", n, msg)
+		return fail(status, "read after %d bytes: %s", len(data), msg)
 	}
-	if n > f.lim.MaxDownload {
+	if int64(len(data)) > f.lim.MaxDownload {
 		return fail(results.ProfileOversize, "download over %d bytes", f.lim.MaxDownload)
 	}
-	data := buf.Bytes()
 	p, err := Parse(data, f.lim)
 	switch {
 	case errors.Is(err, ErrOversize):
@@ -251,6 +246,12 @@ func (f *Fetcher) redact(s string) string {
 			// redact every digit of a message.
 			if v = strings.TrimSpace(v); len(v) >= 4 {
 				s = strings.ReplaceAll(s, v, "[redacted]")
+			}
+			// The token of "Bearer <token>" may come back alone.
+			for _, field := range strings.Fields(v) {
+				if len(field) >= 8 {
+					s = strings.ReplaceAll(s, field, "[redacted]")
+				}
 			}
 		}
 	}

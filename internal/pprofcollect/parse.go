@@ -79,20 +79,57 @@ func Parse(data []byte, lim Limits) (*profile.Profile, error) {
 	return parseRecovered(raw)
 }
 
+// gunzip inflates data in two passes: the first only counts, into a
+// discarding writer, so a bomb costs CPU up to the limit but no memory;
+// the second fills a buffer of the exact size. Growing a buffer instead
+// would transiently hold up to three times the limit.
 func gunzip(data []byte, limit int64) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("decompress: %v: %w", err, ErrInvalid)
 	}
-	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(zr, limit+1))
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("decompress: %v: %w", err, ErrInvalid)
 	}
 	if n > limit {
 		return nil, fmt.Errorf("decompressed profile over %d bytes (%d compressed): %w", limit, len(data), ErrOversize)
 	}
-	return buf.Bytes(), nil
+	if err := zr.Reset(bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("decompress: %v: %w", err, ErrInvalid)
+	}
+	raw := make([]byte, n)
+	if _, err := io.ReadFull(zr, raw); err != nil {
+		return nil, fmt.Errorf("decompress: %v: %w", err, ErrInvalid)
+	}
+	return raw, nil
+}
+
+// readCapped reads r up to limit+1 bytes, so the caller can tell "at the
+// limit" from "over it" without reading on. The buffer starts at hint
+// (a Content-Length, say) and grows by doubling but never past limit+1,
+// so a hostile stream costs about twice the limit at most.
+func readCapped(r io.Reader, limit, hint int64) ([]byte, error) {
+	const minBuf = 64 << 10
+	buf := make([]byte, 0, min(max(hint, minBuf), limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return buf, nil
+			}
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // parseRecovered turns a parser panic into ErrInvalid: the parser was not

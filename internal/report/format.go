@@ -16,11 +16,18 @@ const (
 	FormatText     Format = "text"
 	FormatJSON     Format = "json"
 	FormatMarkdown Format = "markdown"
+	// FormatHTML is one self-contained page (inline CSS, no network).
+	FormatHTML Format = "html"
+	// FormatJUnit is JUnit XML: one test case per threshold and gate, for
+	// CI systems that show test results.
+	FormatJUnit Format = "junit"
 )
 
 // Formats lists the formats Render produces, in the order help texts show
 // them.
-func Formats() []Format { return []Format{FormatText, FormatJSON, FormatMarkdown} }
+func Formats() []Format {
+	return []Format{FormatText, FormatJSON, FormatMarkdown, FormatHTML, FormatJUnit}
+}
 
 // ParseFormat checks s against the allowed formats, or against Formats()
 // when none are given. Commands pass their own subset (compare may allow
@@ -61,6 +68,10 @@ func Render(w io.Writer, s *results.Summary, f Format, opts Options) error {
 		err = renderJSON(w, s)
 	case FormatMarkdown:
 		err = renderMarkdown(w, build(s, opts.Title))
+	case FormatHTML:
+		err = renderHTML(w, build(s, opts.Title))
+	case FormatJUnit:
+		return RenderSummaryJUnit(w, s)
 	default:
 		return fmt.Errorf("render: unsupported format %q", f)
 	}

@@ -145,6 +145,7 @@ func TestRenderGolden(t *testing.T) {
 		{"color.txt", FormatText, true},
 		{"json", FormatJSON, false},
 		{"md", FormatMarkdown, false},
+		{"html", FormatHTML, false},
 	}
 	for _, c := range cases {
 		for _, v := range variants {
@@ -233,7 +234,7 @@ func TestRenderJSONKeys(t *testing.T) {
 
 func TestRenderErrors(t *testing.T) {
 	var buf bytes.Buffer
-	if err := Render(&buf, closedSummary(), Format("html"), Options{}); err == nil || !strings.Contains(err.Error(), `"html"`) {
+	if err := Render(&buf, closedSummary(), Format("pdf"), Options{}); err == nil || !strings.Contains(err.Error(), `"pdf"`) {
 		t.Errorf("got %v, want an error naming the format", err)
 	}
 	if err := Render(&buf, nil, FormatText, Options{}); err == nil {
@@ -260,9 +261,10 @@ func TestParseFormat(t *testing.T) {
 		{"text", nil, FormatText, ""},
 		{"json", nil, FormatJSON, ""},
 		{"markdown", nil, FormatMarkdown, ""},
-		{"html", nil, "", `invalid format "html": want one of text, json, markdown`},
-		{"Text", nil, "", `invalid format "Text": want one of text, json, markdown`},
-		{"", nil, "", `invalid format "": want one of text, json, markdown`},
+		{"html", nil, FormatHTML, ""},
+		{"pdf", nil, "", `invalid format "pdf": want one of text, json, markdown, html, junit`},
+		{"Text", nil, "", `invalid format "Text": want one of text, json, markdown, html, junit`},
+		{"", nil, "", `invalid format "": want one of text, json, markdown, html, junit`},
 		{"html", []Format{FormatText, "html"}, "html", ""},
 		{"json", []Format{FormatText, "html"}, "", `invalid format "json": want one of text, html`},
 	}
@@ -406,5 +408,24 @@ func TestEscapeMarkdown(t *testing.T) {
 		if got := escapeMarkdown(c.in); got != c.want {
 			t.Errorf("escapeMarkdown(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
+	s := openSummary()
+	s.Endpoints[0].Name = `<script>alert("x")</script>`
+	s.Warnings = append(s.Warnings, `<img src=x onerror=alert(1)>`)
+	var buf bytes.Buffer
+	if err := Render(&buf, s, FormatHTML, Options{Title: `<b>title</b>`}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, bad := range []string{"<script", "<img", "<b>title", "<link", "@import", "\x1b"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("HTML contains %q: strings must be escaped and the page self-contained", bad)
+		}
+	}
+	if !strings.Contains(out, "&lt;script&gt;") {
+		t.Errorf("escaped endpoint name missing from the page")
 	}
 }
