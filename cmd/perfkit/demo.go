@@ -18,6 +18,8 @@ type demoOptions struct {
 	duration time.Duration
 	vus      int
 	quiet    bool
+	serve    bool
+	mode     string
 }
 
 func newDemoCmd(s streams) *cobra.Command {
@@ -37,6 +39,8 @@ prints both summaries and what changed.`,
 	cmd.Flags().DurationVarP(&o.duration, "duration", "d", 6*time.Second, "load duration per mode")
 	cmd.Flags().IntVarP(&o.vus, "vus", "u", 16, "virtual users")
 	cmd.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
+	cmd.Flags().BoolVar(&o.serve, "serve", false, "only start the orders service (with /debug/pprof) and wait for Ctrl-C, to point your own runs at")
+	cmd.Flags().StringVar(&o.mode, "mode", "n+1", "with --serve: n+1 or batched")
 	return cmd
 }
 
@@ -51,6 +55,9 @@ type demoPhase struct {
 func runDemo(ctx context.Context, o *demoOptions) error {
 	if o.duration <= 0 || o.vus <= 0 {
 		return usagef("demo: --duration and --vus must be positive")
+	}
+	if o.serve {
+		return serveDemo(ctx, o)
 	}
 	srv := demo.New(demo.Options{})
 	baseURL, err := srv.Start()
@@ -122,4 +129,24 @@ func safeRatio(a, b float64) float64 {
 		return 0
 	}
 	return a / b
+}
+
+// serveDemo runs only the service, until interrupted.
+func serveDemo(ctx context.Context, o *demoOptions) error {
+	mode, err := demo.ParseMode(o.mode)
+	if err != nil {
+		return usageError(fmt.Errorf("--mode: %w", err))
+	}
+	srv := demo.New(demo.Options{Mode: mode, Cache: mode == demo.ModeBatched})
+	baseURL, err := srv.Start()
+	if err != nil {
+		return failureError(fmt.Errorf("start demo service: %w", err))
+	}
+	defer srv.Close()
+	ids := srv.CustomerIDs()
+	fmt.Fprintf(o.streams.Out, "%s\n", baseURL)
+	fmt.Fprintf(o.streams.Err, "perfkit demo: orders service (%s) on %s — try:\n  perfkit run %s/api/customers/%d/orders -d 20s --profile %s/debug/pprof\nCtrl-C stops it.\n",
+		mode, baseURL, baseURL, ids[0], baseURL)
+	<-ctx.Done()
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/perfkit/perfkit/internal/loadgen"
 	"github.com/perfkit/perfkit/internal/plan"
+	"github.com/perfkit/perfkit/internal/pprofcollect"
 	"github.com/perfkit/perfkit/internal/progress"
 	"github.com/perfkit/perfkit/internal/results"
 	"github.com/perfkit/perfkit/internal/targetmetrics"
@@ -23,6 +24,7 @@ type execution struct {
 	cooldown time.Duration
 	label    string // progress label; the plan's title when empty
 	metrics  *targetmetrics.Poller
+	profiler *pprofcollect.Fetcher
 }
 
 func (x execution) run(ctx context.Context) (*results.Result, error) {
@@ -86,14 +88,35 @@ func (x execution) once(ctx context.Context, label string) (*results.Result, err
 	defer stopSide()
 	var side sync.WaitGroup
 	var metrics *results.TargetMetrics
+	var profiles []results.Profile
+	var capture sync.WaitGroup
 	opts.OnStart = func(base time.Time, completed func() int64) {
 		if x.metrics != nil {
 			side.Go(func() { metrics = x.metrics.Run(sideCtx, metricsEvery) })
+		}
+		if x.profiler != nil {
+			// The capture follows the load's own window and ends with
+			// it, or early when the run is interrupted.
+			capture.Go(func() {
+				profiles = pprofcollect.Capture(ctx, pprofcollect.CaptureConfig{
+					Fetcher:      x.profiler,
+					Start:        base.Add(p.Warmup),
+					End:          base.Add(p.TotalDuration()),
+					ChunkSeconds: int(p.Profile.Chunk / time.Second),
+					Completed:    completed,
+				})
+			})
 		}
 	}
 	res, err := loadgen.Run(ctx, p, opts)
 	stopSide()
 	side.Wait()
+	capture.Wait()
+	if x.profiler != nil && err == nil {
+		drainCtx, cancel := context.WithTimeout(context.Background(), afterDrainTimeout)
+		profiles = append(profiles, pprofcollect.CaptureAfterDrain(drainCtx, x.profiler))
+		cancel()
+	}
 	stopTicks()
 	if pr != nil {
 		pr.Done()
@@ -102,8 +125,13 @@ func (x execution) once(ctx context.Context, label string) (*results.Result, err
 		return nil, failureError(err)
 	}
 	res.Runs[0].Target = metrics
+	res.Runs[0].Profiles = profiles
 	return res, nil
 }
+
+// afterDrainTimeout bounds the goroutine snapshot taken after the load
+// stopped: a target that no longer answers must not hold the result back.
+const afterDrainTimeout = 10 * time.Second
 
 // metricsEvery is how often --metrics is scraped: the timeline's
 // resolution, so cost per request can be read per interval.

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/perfkit/perfkit/internal/plan"
+	"github.com/perfkit/perfkit/internal/pprofcollect"
 	"github.com/perfkit/perfkit/internal/progress"
 	"github.com/perfkit/perfkit/internal/report"
 	"github.com/perfkit/perfkit/internal/results"
@@ -53,6 +55,8 @@ type runOptions struct {
 	quiet        bool
 	dryRun       bool
 	metricsURL   string
+	profileURL   string
+	profileChunk string
 	count        int
 	cooldown     string
 	cooldownD    time.Duration
@@ -98,6 +102,8 @@ func newRunCmd(s streams) *cobra.Command {
 	f.StringVarP(&o.out, "out", "o", "", "write the result file here")
 	f.StringVar(&o.format, "format", "text", "summary format: text, json or markdown")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
+	f.StringVar(&o.profileURL, "profile", "", "pull pprof profiles from the target during the measured window, e.g. http://127.0.0.1:6060/debug/pprof")
+	f.StringVar(&o.profileChunk, "profile-chunk", "", "CPU profile chunk length, whole seconds (default 10s)")
 	f.StringVar(&o.metricsURL, "metrics", "", "poll the target's Prometheus /metrics or expvar /debug/vars each second (CPU, memory, goroutines per request)")
 	f.IntVar(&o.count, "count", 1, "run the plan N times; every repetition is kept in the one result file (compare needs >= 4)")
 	f.StringVar(&o.cooldown, "cooldown", "", "pause between repetitions, e.g. 10s")
@@ -170,6 +176,19 @@ func resolvePlan(flags *pflag.FlagSet, o *runOptions) (*plan.Plan, error) {
 		p.MaxBodyBytes = o.maxBody
 	}
 	p.Thresholds = append(p.Thresholds, o.thresholds...)
+	if flags.Changed("profile") {
+		if p.Profile == nil {
+			p.Profile = &plan.Profile{}
+		}
+		p.Profile.URL = o.profileURL
+	}
+	if flags.Changed("profile-chunk") {
+		if p.Profile == nil {
+			errs = append(errs, errors.New("--profile-chunk: needs --profile (or profile: in the plan)"))
+		} else {
+			dur("profile-chunk", o.profileChunk, &p.Profile.Chunk)
+		}
+	}
 
 	if o.url != "" {
 		switch len(p.Endpoints) {
@@ -241,6 +260,15 @@ func runRun(ctx context.Context, flags *pflag.FlagSet, o *runOptions) error {
 		return printPlan(o.streams.Out, p)
 	}
 	x := execution{plan: p, streams: o.streams, quiet: o.quiet, count: o.count, cooldown: o.cooldownD}
+	if p.Profile != nil {
+		h := http.Header{}
+		for _, hd := range p.Profile.Headers {
+			h.Add(hd.Name, hd.Value)
+		}
+		if x.profiler, err = pprofcollect.NewFetcher(p.Profile.URL, h, pprofcollect.Limits{}); err != nil {
+			return usageError(fmt.Errorf("--profile: %w", err))
+		}
+	}
 	if o.metricsURL != "" {
 		if x.metrics, err = targetmetrics.New(o.metricsURL); err != nil {
 			return usageError(err)

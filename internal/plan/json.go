@@ -32,6 +32,13 @@ type jsonPlan struct {
 	Endpoints    []jsonEndpoint `json:"endpoints"`
 	Thresholds   []string       `json:"thresholds,omitempty"`
 	Gates        []string       `json:"gates,omitempty"`
+	Profile      *jsonProfile   `json:"profile,omitempty"`
+}
+
+type jsonProfile struct {
+	URL     string       `json:"url"`
+	Headers []jsonHeader `json:"headers,omitempty"`
+	Chunk   jsonDuration `json:"chunk"`
 }
 
 type jsonStage struct {
@@ -93,6 +100,12 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 		Thresholds:   p.Thresholds,
 		Gates:        p.Gates,
 	}
+	if p.Profile != nil {
+		j.Profile = &jsonProfile{URL: p.Profile.URL, Chunk: jsonDuration(p.Profile.Chunk)}
+		for _, h := range p.Profile.Headers {
+			j.Profile.Headers = append(j.Profile.Headers, jsonHeader(h))
+		}
+	}
 	for _, s := range p.Stages {
 		j.Stages = append(j.Stages, jsonStage{Duration: jsonDuration(s.Duration), Target: s.Target})
 	}
@@ -148,6 +161,12 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 		MaxBodyBytes: j.MaxBodyBytes,
 		Thresholds:   j.Thresholds,
 		Gates:        j.Gates,
+	}
+	if j.Profile != nil {
+		p.Profile = &Profile{URL: j.Profile.URL, Chunk: time.Duration(j.Profile.Chunk)}
+		for _, h := range j.Profile.Headers {
+			p.Profile.Headers = append(p.Profile.Headers, Header(h))
+		}
 	}
 	for _, s := range j.Stages {
 		p.Stages = append(p.Stages, Stage{Duration: time.Duration(s.Duration), Target: s.Target})

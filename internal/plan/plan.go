@@ -93,7 +93,23 @@ type Plan struct {
 	// results of this plan; their grammar belongs to internal/compare,
 	// which checks them where they are used.
 	Gates []string
+
+	// Profile, when set, pulls pprof profiles from the target during the
+	// measured window (perfkit run --profile).
+	Profile *Profile
 }
+
+// Profile is where the target serves net/http/pprof and how to ask.
+type Profile struct {
+	URL     string        // the pprof base, e.g. http://127.0.0.1:6060/debug/pprof
+	Headers []Header      // sent to the pprof endpoint only; every value is redacted in the echo
+	Chunk   time.Duration // CPU profile chunk length; DefaultProfileChunk when 0
+}
+
+// DefaultProfileChunk is the CPU profile chunk length: long enough for
+// thousands of samples per chunk at 100 Hz, short enough that a run of a
+// minute yields several chunks.
+const DefaultProfileChunk = 10 * time.Second
 
 // Stage is one segment of a ramp.
 type Stage struct {
@@ -196,6 +212,9 @@ func (p *Plan) SetDefaults() {
 	}
 	if p.Timeout == 0 {
 		p.Timeout = DefaultTimeout
+	}
+	if p.Profile != nil && p.Profile.Chunk == 0 {
+		p.Profile.Chunk = DefaultProfileChunk
 	}
 	if p.MaxBodyBytes == 0 {
 		p.MaxBodyBytes = DefaultMaxBodyBytes

@@ -17,6 +17,14 @@ const Redaction = "[redacted]"
 // their length.
 func (p *Plan) Redacted() *Plan {
 	c := p.clone()
+	if c.Profile != nil {
+		// Headers sent to the profiling endpoint are credentials for
+		// the target's internals; none of their values is echoed.
+		c.Profile.URL = redactURL(c.Profile.URL)
+		for j := range c.Profile.Headers {
+			c.Profile.Headers[j].Value, c.Profile.Headers[j].Secret = Redaction, true
+		}
+	}
 	for i := range c.Endpoints {
 		e := &c.Endpoints[i]
 		e.Body = bytes.Clone(e.Body)
@@ -37,6 +45,11 @@ func (p *Plan) clone() *Plan {
 	c.Stages = slices.Clone(p.Stages)
 	c.Thresholds = slices.Clone(p.Thresholds)
 	c.Gates = slices.Clone(p.Gates)
+	if p.Profile != nil {
+		pr := *p.Profile
+		pr.Headers = slices.Clone(pr.Headers)
+		c.Profile = &pr
+	}
 	if p.Endpoints != nil {
 		c.Endpoints = make([]Endpoint, len(p.Endpoints))
 	}

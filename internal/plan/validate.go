@@ -74,6 +74,7 @@ func (p *Plan) problems() []*Problem {
 	p.validateLoad(&v)
 	p.validateEndpoints(&v)
 	p.validateThresholds(&v)
+	p.validateProfile(&v)
 	return v.probs
 }
 
@@ -198,6 +199,27 @@ func (p *Plan) validateStages(v *validator, open bool) {
 			unit = "requests per second"
 		}
 		v.add("stages", "stages", []string{"vus", "rate"}, "every target is 0 %s and the load starts at 0: nothing would run", unit)
+	}
+}
+
+func (p *Plan) validateProfile(v *validator) {
+	pr := p.Profile
+	if pr == nil {
+		return
+	}
+	if msg := checkURL(pr.URL); msg != "" {
+		v.add("profile.url", "profile.url", nil, "%s", msg)
+	}
+	if pr.Chunk < time.Second {
+		v.add("profile.chunk", "profile.chunk", nil, "must be at least 1s (the CPU profiler takes whole seconds), got %s", formatDuration(pr.Chunk))
+	} else if pr.Chunk%time.Second != 0 {
+		v.add("profile.chunk", "profile.chunk", nil, "must be whole seconds (the CPU profiler takes whole seconds), got %s", formatDuration(pr.Chunk))
+	}
+	for i, h := range pr.Headers {
+		if msg := checkHeader(h); msg != "" {
+			f := "profile.headers[" + strconv.Itoa(i) + "]"
+			v.add(f, f, nil, "%s", msg)
+		}
 	}
 }
 

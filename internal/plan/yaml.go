@@ -31,8 +31,9 @@ var (
 	planKeys = []string{
 		"name", "vus", "duration", "rate", "stages", "max_vus", "warmup", "graceful_stop", "timeout",
 		"think_time", "no_keepalive", "http2", "insecure", "max_body_bytes", "url", "method", "headers",
-		"body", "body_file", "endpoints", "thresholds", "gates",
+		"body", "body_file", "endpoints", "thresholds", "gates", "profile",
 	}
+	profileKeys  = []string{"url", "headers", "chunk"}
 	endpointKeys = []string{"name", "method", "url", "headers", "body", "body_file", "weight"}
 	stageKeys    = []string{"duration", "target"}
 	headerKeys   = []string{"name", "value", "secret"}
@@ -332,6 +333,8 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 			p.Thresholds = d.strings(l, kv.value, MaxThresholds)
 		case "gates":
 			p.Gates = d.strings(l, kv.value, MaxThresholds)
+		case "profile":
+			p.Profile = d.profile(l, kv.value)
 		default:
 			if !strings.HasPrefix(key, "x-") {
 				d.unknown(top, kv.key, planKeys)
@@ -810,4 +813,34 @@ func (d *decoder) headers(l loc, n *yaml.Node) []Header {
 		}
 	}
 	return out
+}
+
+// profile reads `profile: URL` or `profile: {url, headers, chunk}`.
+func (d *decoder) profile(l loc, n *yaml.Node) *Profile {
+	r := resolve(n)
+	switch {
+	case isNull(r):
+		return nil
+	case r.Kind == yaml.ScalarNode:
+		return &Profile{URL: d.str(l, n)}
+	case r.Kind != yaml.MappingNode:
+		d.errorf(l, n.Line, "want a URL or a map {url, headers, chunk}, got %s", describe(r))
+		return nil
+	}
+	p := &Profile{}
+	for _, kv := range d.pairs(l, r) {
+		kl := l.key(kv.key.Value)
+		d.lines[kl.field] = kv.key.Line
+		switch kv.key.Value {
+		case "url":
+			p.URL = d.str(kl, kv.value)
+		case "headers":
+			p.Headers = d.headers(kl, kv.value)
+		case "chunk":
+			p.Chunk = d.duration(kl, kv.value)
+		default:
+			d.unknown(l, kv.key, profileKeys)
+		}
+	}
+	return p
 }

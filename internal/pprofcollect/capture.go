@@ -181,6 +181,11 @@ func (c *capture) cpuChunks(ctx context.Context) []results.Profile {
 	for ctx.Err() == nil {
 		secs := c.chunkSeconds()
 		if secs < 1 {
+			if len(out) == 0 {
+				now := c.cfg.Now()
+				out = append(out, results.Profile{Kind: "cpu", Status: results.ProfileError, WindowStart: now, WindowEnd: c.cfg.End,
+					Error: fmt.Sprintf("window of %s left no room for a CPU profile (whole seconds, at least 1)", c.cfg.End.Sub(c.cfg.Start).Round(time.Millisecond))})
+			}
 			break
 		}
 		it, more := c.cpuChunk(ctx, secs)

@@ -247,6 +247,13 @@ func TestCapturePacesBrokenTarget(t *testing.T) {
 	if n := requests.Load(); len(items) != 1 || items[0].Status != results.ProfileInvalid || n != 1 {
 		t.Errorf("got %s from %d requests, want one invalid chunk from one request", summary(items), n)
 	}
+
+	// A window too short for a whole second is said, not skipped.
+	start = time.Now()
+	items = Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(500 * time.Millisecond), Kinds: []string{"cpu"}})
+	if len(items) != 1 || items[0].Status != results.ProfileError || !strings.Contains(items[0].Error, "no room for a CPU profile") {
+		t.Errorf("short window: got %s, want one error item explaining it", summary(items))
+	}
 }
 
 func TestChunkSeconds(t *testing.T) {
