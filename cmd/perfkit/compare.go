@@ -22,12 +22,13 @@ type compareOptions struct {
 	alpha   float64
 	format  string
 	out     string
+	ab      string // a result of perfkit ab holding both sides
 }
 
 func newCompareCmd(s streams) *cobra.Command {
 	o := &compareOptions{streams: s}
 	cmd := &cobra.Command{
-		Use:   "compare BASE CANDIDATE",
+		Use:   "compare BASE CANDIDATE | compare AB_RESULT",
 		Short: "Judge a candidate against a baseline, with significance, for terminals, PRs and CI gates",
 		Long: `compare reads two sides — each one result file, or several separated by commas —
 and shows every metric's center and spread per side, the change, and whether it
@@ -42,9 +43,13 @@ cannot be judged (too few runs, no profiles) is inconclusive and fails only with
 		Example: `  perfkit compare base.json cand.json
   perfkit compare base.json cand.json --gate 'p99<+10%' --gate 'rps>-5%' --format markdown
   perfkit compare a1.json,a2.json b1.json,b2.json --format junit -o perf-junit.xml`,
-		Args: cobra.ExactArgs(2),
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(_ *cobra.Command, args []string) error {
-			o.base, o.cand = splitList(args[0]), splitList(args[1])
+			if len(args) == 1 {
+				o.ab = args[0]
+			} else {
+				o.base, o.cand = splitList(args[0]), splitList(args[1])
+			}
 			return failure(runCompare(o))
 		},
 	}
@@ -79,19 +84,32 @@ func runCompare(o *compareOptions) error {
 	if err != nil {
 		return err
 	}
-	base, err := readResults(o.base)
-	if err != nil {
-		return err
-	}
-	cand, err := readResults(o.cand)
-	if err != nil {
-		return err
+	var base, cand []*results.Result
+	var ignore []string
+	if o.ab != "" {
+		both, err := readResults([]string{o.ab})
+		if err != nil {
+			return err
+		}
+		b, c, ok := splitSides(both[0])
+		if !ok {
+			return usagef("compare %s: not a result of perfkit ab (no base and candidate runs); give a BASE and a CANDIDATE file", o.ab)
+		}
+		base, cand, ignore = []*results.Result{b}, []*results.Result{c}, abPlanKeys
+		o.base, o.cand = []string{o.ab + " (base)"}, []string{"(candidate)"}
+	} else {
+		if base, err = readResults(o.base); err != nil {
+			return err
+		}
+		if cand, err = readResults(o.cand); err != nil {
+			return err
+		}
 	}
 	planGates, err := gatesOfPlan(cand[0])
 	if err != nil {
 		return err
 	}
-	c, err := judge(base, cand, append(gates, planGates...), o.strict, o.alpha, nil)
+	c, err := judge(base, cand, append(gates, planGates...), o.strict, o.alpha, ignore)
 	if err != nil {
 		return err
 	}

@@ -281,8 +281,8 @@ func newProfileFetchCmd(s streams) *cobra.Command {
 	var kind, out string
 	var seconds int
 	cmd := &cobra.Command{
-		Use:   "fetch PPROF_URL -o FILE",
-		Short: "Capture one profile from a target now, with the same size bounds as a run",
+		Use:     "fetch PPROF_URL -o FILE",
+		Short:   "Capture one profile from a target now, with the same size bounds as a run",
 		Example: "  perfkit profile fetch http://127.0.0.1:6060/debug/pprof --type cpu --seconds 10 -o cpu.pb.gz",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

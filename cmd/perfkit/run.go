@@ -79,7 +79,20 @@ func newRunCmd(s streams) *cobra.Command {
 			return failure(runRun(cmd.Context(), cmd.Flags(), o))
 		},
 	}
+	o.addPlanFlags(cmd.Flags())
 	f := cmd.Flags()
+	f.StringVarP(&o.out, "out", "o", "", "write the result file here")
+	f.StringVar(&o.format, "format", "text", "summary format: text, json or markdown")
+	f.StringVar(&o.profileURL, "profile", "", "pull pprof profiles from the target during the measured window, e.g. http://127.0.0.1:6060/debug/pprof")
+	f.StringVar(&o.profileChunk, "profile-chunk", "", "CPU profile chunk length, whole seconds (default 10s)")
+	f.StringVar(&o.metricsURL, "metrics", "", "poll the target's Prometheus /metrics or expvar /debug/vars each second (CPU, memory, goroutines per request)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print the resolved plan (secrets redacted) and exit without sending traffic")
+	return cmd
+}
+
+// addPlanFlags registers the flags that build a plan and repeat it; run
+// and ab share them.
+func (o *runOptions) addPlanFlags(f *pflag.FlagSet) {
 	f.StringVarP(&o.planFile, "file", "f", "", "plan file (YAML); flags override its keys")
 	f.StringVar(&o.name, "name", "", "name of the run (shown in reports)")
 	f.IntVarP(&o.vus, "vus", "u", 0, "closed model: virtual users (with --stages: the starting count)")
@@ -99,16 +112,9 @@ func newRunCmd(s streams) *cobra.Command {
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate verification (recorded in the result)")
 	f.Int64Var(&o.maxBody, "max-body-bytes", 0, "cap on response body bytes read per response (default 10 MiB)")
 	f.StringArrayVar(&o.thresholds, "threshold", nil, "pass/fail criterion, e.g. 'p99<250ms', 'error_rate<1%' (repeatable)")
-	f.StringVarP(&o.out, "out", "o", "", "write the result file here")
-	f.StringVar(&o.format, "format", "text", "summary format: text, json or markdown")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
-	f.StringVar(&o.profileURL, "profile", "", "pull pprof profiles from the target during the measured window, e.g. http://127.0.0.1:6060/debug/pprof")
-	f.StringVar(&o.profileChunk, "profile-chunk", "", "CPU profile chunk length, whole seconds (default 10s)")
-	f.StringVar(&o.metricsURL, "metrics", "", "poll the target's Prometheus /metrics or expvar /debug/vars each second (CPU, memory, goroutines per request)")
 	f.IntVar(&o.count, "count", 1, "run the plan N times; every repetition is kept in the one result file (compare needs >= 4)")
 	f.StringVar(&o.cooldown, "cooldown", "", "pause between repetitions, e.g. 10s")
-	f.BoolVar(&o.dryRun, "dry-run", false, "print the resolved plan (secrets redacted) and exit without sending traffic")
-	return cmd
 }
 
 // resolvePlan builds the plan from the file (if any) and the flags that

@@ -10,6 +10,12 @@ import (
 // Schema versions the result file. A reader rejects any other value.
 const Schema = "perfkit.result/v1"
 
+// Sides of an A/B result.
+const (
+	SideBase      = "base"
+	SideCandidate = "candidate"
+)
+
 // Run statuses.
 const (
 	StatusComplete    = "complete"
@@ -40,6 +46,9 @@ type Run struct {
 	Warmup      Duration  `json:"warmup"`
 	Insecure    bool      `json:"insecure,omitempty"`
 	Segments    int       `json:"segments"`
+	// Side is "base" or "candidate" in a result of perfkit ab, which keeps
+	// both targets' runs, interleaved, in one file; empty otherwise.
+	Side string `json:"side,omitempty"`
 
 	// Totals and Endpoints hold requests issued after warm-up only.
 	Totals    Stats           `json:"totals"`

@@ -226,6 +226,12 @@ func Summarize(res *Result, extra ...string) (*Summary, error) {
 	if run.Status == StatusInterrupted {
 		s.Warnings = append(s.Warnings, "the run was interrupted: these figures cover only the part that ran")
 	}
+	for _, r := range res.Runs {
+		if r.Side != "" {
+			s.Warnings = append(s.Warnings, "this file holds both sides of an A/B run (perfkit ab) and these figures pool them: compare the sides with perfkit compare FILE")
+			break
+		}
+	}
 	if run.Insecure {
 		s.Warnings = append(s.Warnings, "TLS certificate verification was disabled (--insecure)")
 	}
