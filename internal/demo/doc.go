@@ -11,6 +11,6 @@
 //
 // Function names are part of the lesson: CPU profiles taken through the
 // mounted /debug/pprof/ handlers attribute the N+1 cost to
-// (*DB).queryItemsByOrder under loadItemsOneByOne, and the batched cost to
+// (*DB).queryItemsByOrder, called once per order, and the batched cost to
 // (*DB).queryItemsByOrderIDs, with (*DB).execQuery and burnCPU below them.
 package demo

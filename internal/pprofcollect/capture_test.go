@@ -149,7 +149,9 @@ func TestCaptureBusyProfiler(t *testing.T) {
 		t.Fatalf("start CPU profile: %v", err)
 	}
 	defer pprof.StopCPUProfile()
-	start := time.Now()
+	// The lead leaves the preflight its time, so the window holds the
+	// first attempt and one retry.
+	start := time.Now().Add(500 * time.Millisecond)
 	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(1500 * time.Millisecond), ChunkSeconds: 1, Kinds: []string{"cpu"}})
 	if len(items) != 1 || items[0].Status != results.ProfileBusy || items[0].Attempts < 2 || !strings.Contains(items[0].Error, "gave up after") {
 		t.Fatalf("got %s, want one busy item after retries", summary(items))
@@ -242,14 +244,14 @@ func TestCapturePacesBrokenTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
+	start := time.Now().Add(300 * time.Millisecond)
 	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(1200 * time.Millisecond), ChunkSeconds: 1, Kinds: []string{"cpu"}})
 	if n := requests.Load(); len(items) != 1 || items[0].Status != results.ProfileInvalid || n != 1 {
 		t.Errorf("got %s from %d requests, want one invalid chunk from one request", summary(items), n)
 	}
 
 	// A window too short for a whole second is said, not skipped.
-	start = time.Now()
+	start = time.Now().Add(300 * time.Millisecond)
 	items = Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(500 * time.Millisecond), Kinds: []string{"cpu"}})
 	if len(items) != 1 || items[0].Status != results.ProfileError || !strings.Contains(items[0].Error, "no room for a CPU profile") {
 		t.Errorf("short window: got %s, want one error item explaining it", summary(items))

@@ -136,14 +136,14 @@ func TestFetchHostile(t *testing.T) {
 			w.Write([]byte("<!DOCTYPE html><title>Sign in</title>"))
 		}, results.ProfileInvalid, "unrecognized profile format", 0},
 		{"truncated gzip", func(w http.ResponseWriter, r *http.Request) { w.Write(valid[:len(valid)*2/3]) }, results.ProfileInvalid, "decompress", 0},
-		{"gzip bomb", func(w http.ResponseWriter, r *http.Request) { w.Write(bombData) }, results.ProfileOversize, "decompressed profile over 4194304 bytes", 1 << 20},
+		{"gzip bomb", func(w http.ResponseWriter, r *http.Request) { w.Write(bombData) }, results.ProfileOversize, "decompressed profile over 4194304 bytes", 4 << 20},
 		{"1 GiB stream", func(w http.ResponseWriter, r *http.Request) {
 			for sent := 0; sent < streamSize; sent += len(chunk) {
 				if _, err := w.Write(chunk); err != nil {
 					return
 				}
 			}
-		}, results.ProfileOversize, "download over 1048576 bytes", 4 << 20},
+		}, results.ProfileOversize, "download over 1048576 bytes", 8 << 20},
 		{"disconnect mid-body", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "100000")
 			w.Write(valid[:20])

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -309,8 +311,9 @@ type profileDiff struct {
 // output keeps them all.
 const profileRows = 10
 
-// buildProfile lists a profile diff's largest increases per request, in
-// the order the diff ranked them.
+// buildProfile lists a profile diff's largest changes per request, up or
+// down (a fix shows as decreases, which a list of increases would hide),
+// in the order the diff ranked them: largest increase first.
 func buildProfile(raw json.RawMessage) (profileView, error) {
 	var d profileDiff
 	if err := json.Unmarshal(raw, &d); err != nil {
@@ -322,7 +325,7 @@ func buildProfile(raw json.RawMessage) (profileView, error) {
 		warnings: d.Warnings,
 	}
 	if len(d.Rows) > profileRows {
-		p.title += fmt.Sprintf(", top %d of %d functions", profileRows, len(d.Rows))
+		p.title += fmt.Sprintf(", the %d largest changes of %d functions", profileRows, len(d.Rows))
 	}
 	if len(d.Rows) == 0 {
 		p.warnings = append([]string{"no functions in either profile"}, p.warnings...)
@@ -332,7 +335,11 @@ func buildProfile(raw json.RawMessage) (profileView, error) {
 		header: []string{"function", "base flat", "candidate flat", "Δ flat", "Δ cum"},
 		align:  []align{alignLeft, alignRight, alignRight, alignRight, alignRight},
 	}
-	for _, r := range d.Rows[:min(len(d.Rows), profileRows)] {
+	rows := slices.Clone(d.Rows)
+	sort.SliceStable(rows, func(i, j int) bool { return math.Abs(rows[i].DeltaFlat) > math.Abs(rows[j].DeltaFlat) })
+	rows = rows[:min(len(rows), profileRows)]
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].DeltaFlat > rows[j].DeltaFlat })
+	for _, r := range rows {
 		p.table.rows = append(p.table.rows, []cell{
 			{text: r.Function},
 			{text: profileValue(r.BaseFlat, d.Unit)},
