@@ -24,5 +24,7 @@
 //
 // Per-request arithmetic is float64 throughout: profile.Scale rounds to
 // int64, which turns "0.3 allocations per request" into 0. Costs are keyed
-// by function name, not by location, so two different binaries compare.
+// by function name, not by location, so two different binaries compare;
+// the runtime.asyncPreempt frame the runtime injects into a preempted tight
+// loop is charged to that loop (see stackNames).
 package pprofcollect
