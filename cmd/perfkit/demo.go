@@ -10,8 +10,8 @@ import (
 
 	"github.com/perfkit/perfkit/internal/compare"
 	"github.com/perfkit/perfkit/internal/demo"
-	"github.com/perfkit/perfkit/internal/pprofcollect"
 	"github.com/perfkit/perfkit/internal/plan"
+	"github.com/perfkit/perfkit/internal/pprofcollect"
 	"github.com/perfkit/perfkit/internal/report"
 	"github.com/perfkit/perfkit/internal/results"
 )
