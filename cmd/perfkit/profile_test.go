@@ -49,7 +49,7 @@ func TestRunProfilesTheTarget(t *testing.T) {
 	var s struct {
 		Target struct {
 			Profile struct {
-				CPUUsPerRequest *float64 `json:"cpu_us_per_request"`
+				CPUUsPerRequest *float64                    `json:"cpu_us_per_request"`
 				TopCPU          []struct{ Function string } `json:"top_cpu"`
 			}
 		}
