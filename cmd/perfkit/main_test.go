@@ -314,3 +314,17 @@ func TestMetricsGiveTargetCPUPerRequest(t *testing.T) {
 		t.Errorf("bad --metrics: exit %d, want 2", r.code)
 	}
 }
+
+func TestFullDiskExits1AndStillPrintsSummary(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	srv, _ := okServer(t)
+	r := runCLI(t, "run", srv.URL, "-u", "1", "-d", "200ms", "-q", "-o", "/dev/full", "--format", "json")
+	if r.code != exitFailure {
+		t.Fatalf("exit %d, want %d", r.code, exitFailure)
+	}
+	if !strings.Contains(r.stdout, `"requests"`) || !strings.Contains(r.stderr, "/dev/full") {
+		t.Errorf("stdout %q\nstderr %q", r.stdout, r.stderr)
+	}
+}

@@ -93,6 +93,11 @@ func WriteFile(path string, r *Result) (err error) {
 	if err := Encode(&buf, r); err != nil {
 		return fmt.Errorf("write result %s: %w", path, err)
 	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		// A device or pipe (/dev/stdout, a FIFO): write through it. A
+		// rename would replace the device node itself.
+		return writeThrough(path, buf.Bytes())
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -117,6 +122,21 @@ func WriteFile(path string, r *Result) (err error) {
 		return fmt.Errorf("write result %s: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write result %s: %w", path, err)
+	}
+	return nil
+}
+
+func writeThrough(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write result %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write result %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("write result %s: %w", path, err)
 	}
 	return nil

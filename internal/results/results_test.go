@@ -329,3 +329,33 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestWriteFileToDevices(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	err := WriteFile("/dev/full", testResult(t))
+	if err == nil || !strings.Contains(err.Error(), "/dev/full") {
+		t.Fatalf("got %v, want an error naming /dev/full", err)
+	}
+	if fi, err := os.Stat("/dev/full"); err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("/dev/full was replaced: %v %v", fi, err)
+	}
+	if err := WriteFile("/dev/null", testResult(t)); err != nil {
+		t.Fatalf("/dev/null: %v", err)
+	}
+}
+
+func TestWriteFileUnwritableDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into read-only directories")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	if err := WriteFile(filepath.Join(dir, "run.json"), testResult(t)); err == nil {
+		t.Fatal("got nil error writing into a read-only directory")
+	}
+}
