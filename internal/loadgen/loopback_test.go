@@ -72,7 +72,7 @@ func TestLoopbackPercentilesMatchTheServer(t *testing.T) {
 		t.Skip("timing precision is meaningless under the race detector; test.sh runs this test without -race")
 	}
 	srv := newTimedServer(t)
-	p := testPlan(t, &plan.Plan{VUs: 16, Duration: 3 * time.Second, Endpoints: []plan.Endpoint{{URL: srv.URL}}})
+	p := testPlan(t, &plan.Plan{VUs: 8, Duration: 4 * time.Second, Endpoints: []plan.Endpoint{{URL: srv.URL}}})
 	res, err := Run(context.Background(), p, Options{})
 	if err != nil {
 		t.Fatal(err)
