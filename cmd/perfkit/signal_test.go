@@ -140,3 +140,24 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestLowFileLimitIsAClearError(t *testing.T) {
+	if _, err := exec.LookPath("prlimit"); err != nil {
+		t.Skip("prlimit not installed")
+	}
+	bin := buildPerfkit(t)
+	srv, served := okServer(t)
+	cmd := exec.Command("prlimit", "--nofile=100:100", bin, "run", srv.URL, "-u", "500", "-d", "1s", "-q")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if code := exitStatus(t, err); code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailure, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "open-file limit is 100") || !strings.Contains(stderr.String(), "ulimit -n") {
+		t.Errorf("stderr does not name the limit and the fix: %q", stderr.String())
+	}
+	if served.Load() != 0 {
+		t.Errorf("%d requests were sent before the check", served.Load())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,11 @@ func (o *Options) setDefaults() {
 // only for a plan the engine cannot start.
 func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, error) {
 	opts.setDefaults()
+	if opts.NewFactory == nil {
+		if err := checkFDs(maxConns(p)); err != nil {
+			return nil, err
+		}
+	}
 	echo, err := json.Marshal(p.Redacted())
 	if err != nil {
 		return nil, fmt.Errorf("encode plan: %w", err)
@@ -129,6 +135,19 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, erro
 		Plan:           echo,
 		Runs:           []*results.Run{run},
 	}, nil
+}
+
+// fdReserve leaves room beside the VUs' connections for the process's own
+// files: stdio, the result file, profile and metrics clients, the runtime.
+const fdReserve = 64
+
+// maxConns is the most connections a plan can hold open at once: one per
+// VU (HTTP/1.1 keeps one per VU; HTTP/2 fewer).
+func maxConns(p *plan.Plan) int {
+	if p.Open() {
+		return p.MaxVUs
+	}
+	return int(math.Ceil(newRamp(float64(p.VUs), p.Stages, p.TotalDuration()).Peak()))
 }
 
 func newClient(p *plan.Plan, base time.Time) (ConnFactory, error) {

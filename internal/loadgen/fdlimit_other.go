@@ -1,0 +1,5 @@
+//go:build !unix
+
+package loadgen
+
+func checkFDs(int) error { return nil }
