@@ -56,6 +56,16 @@ build_perfkit() {
 	(cd "$REPO_DIR" && go build -o "$PERFKIT" ./cmd/perfkit) >&2 || die "build of perfkit failed"
 }
 
+# snapshot_perfkit copies the perfkit binary into a run's own directory
+# and points PERFKIT at the copy, so that a rebuild of bench/out/perfkit by
+# anyone else during a long run cannot mix two builds in one table.
+snapshot_perfkit() {
+	cp "$PERFKIT" "$1/perfkit" || die "copy perfkit to $1"
+	PERFKIT=$1/perfkit
+	PERFKIT_ID="sha256 $(sha256sum "$PERFKIT" | cut -c1-12), built $(date -r "$OUT_DIR/perfkit" '+%Y-%m-%d %H:%M')"
+	log "perfkit $PERFKIT_ID"
+}
+
 NGINX_PID=
 NGINX_DIR=$OUT_DIR/nginx
 

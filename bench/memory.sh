@@ -15,6 +15,8 @@
 #   VUS [50]          closed-loop virtual users
 #   MEM_RPS           skip the probe and assume this rate (req/s)
 #   LIMIT_PCT [20]    allowed growth of peak RSS, percent
+#   CONTROL [1]       also run the large run's duration with few requests
+#                     (--think-time CONTROL_THINK [10ms]); CONTROL=0 skips it
 #   NO_BUILD=1        use bench/out/perfkit as it is
 #
 # Output: a Markdown table on stdout and in bench/out/memory-<stamp>.md;
@@ -28,6 +30,8 @@ SMALL=${SMALL:-200000}
 LARGE=${LARGE:-2000000}
 VUS=${VUS:-50}
 LIMIT_PCT=${LIMIT_PCT:-20}
+CONTROL=${CONTROL:-1}
+CONTROL_THINK=${CONTROL_THINK:-10ms}
 
 apt_install nginx:nginx /usr/bin/time:time jq:jq curl:curl taskset:util-linux
 [ "${NO_BUILD:-0}" = 1 ] || build_perfkit
@@ -37,16 +41,18 @@ STAMP=$(date +%Y%m%d-%H%M%S)
 RAW_DIR=$OUT_DIR/memory-$STAMP
 MD=$OUT_DIR/memory-$STAMP.md
 mkdir -p "$RAW_DIR"
+snapshot_perfkit "$RAW_DIR"
 
 trap stop_nginx EXIT
 trap 'exit 130' INT TERM
 start_nginx
 
-# run_perfkit NAME SECONDS runs perfkit pinned to GEN_CPU under
+# run_perfkit NAME SECONDS [FLAGS...] runs perfkit pinned to GEN_CPU under
 # /usr/bin/time -v and sets R_REQUESTS, R_RPS, R_ERRORS, R_RSS_KB, R_CPU_US.
 run_perfkit() {
 	local name=$1 secs=$2 raw=$RAW_DIR/$1
-	local cmd=("$PERFKIT" run "$TARGET_URL" -u "$VUS" -d "${secs}s" -q --format json)
+	shift 2
+	local cmd=("$PERFKIT" run "$TARGET_URL" -u "$VUS" -d "${secs}s" "$@" -q --format json)
 	echo "taskset -c $GEN_CPU /usr/bin/time -v ${cmd[*]}" >"$raw.cmd"
 	wait_quiet >/dev/null
 	log "$name: perfkit -u $VUS -d ${secs}s"
@@ -93,6 +99,15 @@ for name in small large; do
 	fi
 	REQ[$name]=$R_REQUESTS RPS[$name]=$R_RPS ERR[$name]=$R_ERRORS RSS[$name]=$R_RSS_KB CPU[$name]=$R_CPU_US
 done
+# The control run lasts as long as the large one but sends about a tenth of
+# its requests (each VU pauses between requests): when its peak RSS is
+# close to the large run's, memory follows the run's duration, not its
+# request count.
+if [ "$CONTROL" = 1 ]; then
+	SECS[control]=${SECS[large]}
+	run_perfkit control "${SECS[control]}" --think-time "$CONTROL_THINK"
+	REQ[control]=$R_REQUESTS RPS[control]=$R_RPS ERR[control]=$R_ERRORS RSS[control]=$R_RSS_KB CPU[control]=$R_CPU_US
+fi
 stop_nginx
 
 growth=$(awk -v a="${RSS[small]}" -v b="${RSS[large]}" 'BEGIN {printf "%+.1f", (b/a - 1) * 100}')
@@ -104,18 +119,24 @@ awk -v g="$growth" -v l="$LIMIT_PCT" 'BEGIN {exit !(g > l)}' && verdict=FAIL
 	echo "# perfkit memory flatness — $(date '+%Y-%m-%d %H:%M %Z')"
 	echo
 	echo "Machine: $(nproc) CPUs, kernel $(uname -r). nginx on CPU $TARGET_CPU, perfkit on CPU $GEN_CPU;"
-	echo "closed loop, $VUS VUs; durations from a probed rate of $rate req/s."
+	echo "closed loop, $VUS VUs; durations from a probed rate of $rate req/s. perfkit $PERFKIT_ID."
 	echo
 	echo "| run | target requests | duration | requests completed | req/s | errors | CPU-µs/req | peak RSS (MiB) |"
 	echo "|---|---|---|---|---|---|---|---|"
-	for name in small large; do
-		target=$SMALL
-		[ $name = large ] && target=$LARGE
+	for name in small large $([ "$CONTROL" = 1 ] && echo control); do
+		case $name in small) target=$SMALL ;; large) target=$LARGE ;; control) target=0 ;; esac
 		awk -v n="$name" -v t="$target" -v s="${SECS[$name]}" -v r="${REQ[$name]}" -v q="${RPS[$name]}" \
 			-v e="${ERR[$name]}" -v c="${CPU[$name]}" -v m="${RSS[$name]}" \
-			'BEGIN {printf "| %s | %d | %d s | %d | %d | %d | %s | %.1f |\n", n, t, s, r, q, e, c, m/1024}'
+			'BEGIN {printf "| %s | %s | %d s | %d | %d | %d | %s | %.1f |\n", n, (t ? t : "–"), s, r, q, e, c, m/1024}'
 	done
 	echo
+	if [ "$CONTROL" = 1 ]; then
+		echo "control: the large run's duration with --think-time $CONTROL_THINK (far fewer requests)."
+		echo "Peak RSS control ÷ small: $(awk -v a="${RSS[small]}" -v b="${RSS[control]}" 'BEGIN {printf "%.3f", b/a}');" \
+			"control ÷ large: $(awk -v a="${RSS[large]}" -v b="${RSS[control]}" 'BEGIN {printf "%.3f", b/a}')."
+		echo "Growth that the control shares with the large run comes from the run's duration, not its request count."
+		echo
+	fi
 	echo "Peak RSS large ÷ small: **$ratio** ($growth %); requirement ≤ +$LIMIT_PCT %: **$verdict**."
 	echo
 	echo "Command: \`$(sed "s|$REPO_DIR/||g" "$RAW_DIR/large.cmd")\` (and the same with the small run's duration)."

@@ -55,6 +55,7 @@ RAW_DIR=$OUT_DIR/peers-$STAMP
 TSV=$OUT_DIR/peers-$STAMP.tsv
 MD=$OUT_DIR/peers-$STAMP.md
 mkdir -p "$RAW_DIR"
+snapshot_perfkit "$RAW_DIR"
 TARGETS_FILE=$RAW_DIR/vegeta-targets.txt
 echo "GET $TARGET_URL" >"$TARGETS_FILE"
 
@@ -112,6 +113,8 @@ parse_result() {
 			END {printf "%d\t%d\t%s\t%s\t%s\t-\t-\n", resp, bad+0, dur, p50, p99}' "$raw.out" ;;
 	vegeta | vegeta-rate)
 		"$BIN_DIR/vegeta" report -type=json "$raw.bin" >"$raw.report.json" || return 1
+		# The binary results take tens of MB per run; the report keeps what counts.
+		rm -f "$raw.bin"
 		jq -r '[.requests, (.requests - (.status_codes["200"] // 0)), (.duration + .wait)/1e9,
 			.latencies["50th"]/1e6, .latencies["99th"]/1e6, "-", "-"] | @tsv' "$raw.report.json" ;;
 	bombardier | bombardier-rate)
@@ -255,6 +258,7 @@ HEADER="| tool | reps | median rps | median CPU-µs/req | median ×REF (same-rep
 	echo "# perfkit beside its peers — $(date '+%Y-%m-%d %H:%M %Z')"
 	echo
 	echo "Machine: $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), kernel $(uname -r)."
+	echo "perfkit $PERFKIT_ID."
 	echo "nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') on CPU $TARGET_CPU (1 worker), generators on CPU $GEN_CPU."
 	echo "$REPS reps, ${DURATION}s per run, $CONNS connections, tools interleaved (order rotated each rep)."
 	echo "CPU = user+sys of the generator process from rusage (/usr/bin/time), ÷ completed requests."
