@@ -250,6 +250,9 @@ func resolvePlan(flags *pflag.FlagSet, o *runOptions) (*plan.Plan, error) {
 	if err := p.Validate(); err != nil {
 		return nil, usageError(err)
 	}
+	if _, err := parseGates(p.Gates, "gates"); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

@@ -19,6 +19,9 @@ func newValidateCmd(s streams) *cobra.Command {
 			if err != nil {
 				return usageError(err)
 			}
+			if _, err := parseGates(p.Gates, args[0]+": gates"); err != nil {
+				return err
+			}
 			_, err = fmt.Fprintf(s.Out, "%s: ok (%s, %d endpoint(s), %s, %d threshold(s))\n",
 				args[0], p.Model(), len(p.Endpoints), p.TotalDuration(), len(p.Thresholds))
 			return failure(err)

@@ -8,14 +8,17 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/perfkit/perfkit/internal/faultserver"
 	"github.com/perfkit/perfkit/internal/plan"
 	"github.com/perfkit/perfkit/internal/results"
 )
@@ -172,36 +175,27 @@ func faultWantKinds(t *testing.T, run *results.Run, want string, allowed ...stri
 		t.Errorf("%s: got %d of %d requests, want most (%v)", want, got[want], n, got)
 	}
 	for k, c := range got {
-		if k != want && !contains(allowed, k) {
+		if k != want && !slices.Contains(allowed, k) {
 			t.Errorf("%d requests of kind %s, want only %s %v (%v)", c, k, want, allowed, got)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // faultLeakCheck records the goroutines and open file descriptors now and
 // registers a cleanup, run after every cleanup registered later (the
 // servers' Close among them), that fails the test if goroutines were left
 // behind or descriptors did not return to the baseline.
-func faultLeakCheck(t *testing.T) {
+func faultLeakCheck(t *testing.T, opts ...goleak.Option) {
 	t.Helper()
 	// The first socket of the process creates the netpoller's own
 	// descriptors; make sure they exist before counting.
 	if ln, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
 		ln.Close()
 	}
-	ignore := goleak.IgnoreCurrent()
+	opts = append(opts, goleak.IgnoreCurrent())
 	before, ok := openFDs()
 	t.Cleanup(func() {
-		if err := goleak.Find(ignore); err != nil {
+		if err := goleak.Find(opts...); err != nil {
 			t.Errorf("goroutines left behind: %v", err)
 		}
 		if !ok {
@@ -263,6 +257,33 @@ func fdTargets() string {
 	return strings.Join(parts, ", ")
 }
 
+// faultBaseline is what a short run allocates against a well-behaved
+// target: the collector's histograms dominate it and every run shorter than
+// one interval pays it once. Memory checks subtract it.
+var faultBaseline struct {
+	once  sync.Once
+	bytes uint64
+}
+
+// faultExtraAlloc returns the bytes the whole process allocated during f
+// beyond faultBaseline, and the heap in use after it. f must run a plan
+// shorter than DefaultInterval with at most 2 VUs.
+func faultExtraAlloc(t *testing.T, f func()) (extra, heap uint64) {
+	t.Helper()
+	faultBaseline.once.Do(func() {
+		srv := faultserver.New(t, faultserver.Respond(200, "ok"))
+		p := faultPlan(srv.URL, plan.Plan{Duration: 200 * time.Millisecond})
+		faultBaseline.bytes, _ = faultAllocated(func() { faultRun(t, p, Options{}) })
+		srv.Close()
+		t.Logf("baseline: a short run allocates %s", faultMiB(faultBaseline.bytes))
+	})
+	allocated, heap := faultAllocated(f)
+	if allocated < faultBaseline.bytes {
+		return 0, heap
+	}
+	return allocated - faultBaseline.bytes, heap
+}
+
 // faultAllocated runs f and returns the bytes the whole process allocated
 // meanwhile (runtime.MemStats.TotalAlloc) and the heap in use after it,
 // after a GC.
@@ -276,4 +297,4 @@ func faultAllocated(f func()) (allocated, heap uint64) {
 	return m1.TotalAlloc - m0.TotalAlloc, m1.HeapInuse
 }
 
-func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+func faultMiB(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
