@@ -4,7 +4,8 @@
 # Trials (TRIALS each, default 10), every side recorded with
 # `perfkit run --count RUNS` (default 5) against local gatetarget processes:
 #   A/A      same target twice                    → must pass
-#   slower   candidate sleeps 11 ms instead of 10 → p99 +10 %, must fail 'p99<+5%'
+#   slower   candidate's tail requests (3 %) sleep 55 ms instead of 50
+#            → p99 +10 %, must fail 'p99<+5%'
 #   allocs   candidate allocates 20 % more        → must fail 'alloc_bytes_per_request<+10%'
 # Every comparison applies both gates. Prints how many trials came out right.
 set -euo pipefail
@@ -21,15 +22,15 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-start() { # port sleep alloc
-	./out/gatetarget -addr "127.0.0.1:$1" -sleep "$2" -alloc "$3" 2>>"$out/targets.log" &
+start() { # port tail alloc
+	./out/gatetarget -addr "127.0.0.1:$1" -tail "$2" -alloc "$3" 2>>"$out/targets.log" &
 	pids+=($!)
 	for _ in $(seq 50); do curl -fs "http://127.0.0.1:$1/work" >/dev/null 2>&1 && return; sleep 0.1; done
 	echo "gatetarget on $1 did not start" >&2; exit 1
 }
-start 18301 10ms 65536   # base
-start 18302 11ms 65536   # 10 % slower
-start 18303 10ms 78643   # 20 % more bytes per request
+start 18301 50ms 40960   # base (5 pages)
+start 18302 55ms 40960   # p99 10 % slower
+start 18303 50ms 49152   # 20 % more bytes per request (6 pages: no size-class rounding)
 
 record() { # port file
 	./out/perfkit run "http://127.0.0.1:$1/work" -u 8 -d "$DUR" --warmup 300ms --count "$RUNS" -q \

@@ -1,7 +1,10 @@
 // Command gatetarget is the service bench/gates.sh compares against
-// itself: every request sleeps a fixed time and allocates a fixed number
-// of bytes, so a candidate can be made exactly 10 % slower or 20 % more
-// allocating than its baseline. It serves net/http/pprof for --profile.
+// itself. Every request allocates a fixed number of bytes and sleeps; a
+// fixed share of requests (-tail-pct, every Nth by a counter, not at
+// random) sleeps -tail instead of -sleep. With a tail share above 1 %, the
+// p99 lies inside the tail class, so a candidate whose -tail is 10 %
+// longer has a p99 about 10 % higher, whatever the scheduler's jitter at
+// the boundary. It serves net/http/pprof for --profile.
 package main
 
 import (
@@ -11,6 +14,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,15 +22,22 @@ var sink []byte
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
-	sleep := flag.Duration("sleep", 10*time.Millisecond, "time each request sleeps")
+	sleep := flag.Duration("sleep", 5*time.Millisecond, "time most requests sleep")
+	tail := flag.Duration("tail", 50*time.Millisecond, "time the tail requests sleep")
+	tailPct := flag.Int("tail-pct", 3, "percent of requests in the tail")
 	alloc := flag.Int("alloc", 64<<10, "bytes each request allocates")
 	flag.Parse()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	var n atomic.Int64
 	mux.HandleFunc("/work", func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(*sleep)
+		if n.Add(1)%100 < int64(*tailPct) {
+			time.Sleep(*tail)
+		} else {
+			time.Sleep(*sleep)
+		}
 		sink = allocate(*alloc)
 		fmt.Fprintf(w, "%d\n", len(sink))
 	})
