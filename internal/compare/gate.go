@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/perfkit/perfkit/internal/threshold"
 )
 
 // Units of a gate's bound.
@@ -137,7 +139,7 @@ func parseMetricScope(s string) (metricKey, string, error) {
 	if k.kind == kindExtra {
 		return metricKey{}, "", fmt.Errorf("%s is measured for the whole target and cannot be scoped to an endpoint", k.extra)
 	}
-	if k.endpoint, err = parseScope(rest[1:closing]); err != nil {
+	if k.endpoint, err = threshold.ParseScope(rest[1:closing]); err != nil {
 		return metricKey{}, "", err
 	}
 	return k, strings.TrimLeft(rest[closing+1:], " \t"), nil
@@ -155,7 +157,7 @@ func parseChange(s string) (float64, string, error) {
 	default:
 		return 0, "", fmt.Errorf("change %q has no sign: %s", s, wantSigns)
 	}
-	num, unit := scanNumber(strings.TrimLeft(s[1:], " \t"))
+	num, unit := threshold.ScanNumber(strings.TrimLeft(s[1:], " \t"))
 	unit = strings.TrimLeft(unit, " \t")
 	if num == "" {
 		return 0, "", fmt.Errorf("invalid change %q: want a signed percentage like +10%% or -5%%", s)

@@ -100,7 +100,7 @@ const maxPercentileDecimals = 6
 // quantile 0.999. The decimal point moves in the text, so p99.9 gives the
 // float64 nearest 0.999 (99.9/100 does not).
 func parsePercentile(s string) (string, float64, error) {
-	num, rest := scanNumber(s)
+	num, rest := threshold.ScanNumber(s)
 	if num == "" || rest != "" {
 		return "", 0, errors.New("want p followed by a number in (0,100], e.g. p95 or p99.9")
 	}
@@ -120,41 +120,6 @@ func parsePercentile(s string) (string, float64, error) {
 		whole += "." + frac
 	}
 	return whole, q, nil
-}
-
-// scanNumber splits a leading unsigned decimal (digits, optionally "." and
-// more digits) from s. Signs, exponents and hex are not numbers here.
-func scanNumber(s string) (num, rest string) {
-	i := 0
-	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-		i++
-	}
-	if i == 0 {
-		return "", s
-	}
-	if i+1 < len(s) && s[i] == '.' && '0' <= s[i+1] && s[i+1] <= '9' {
-		i++
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i++
-		}
-	}
-	return s[:i], s[i:]
-}
-
-// parseScope parses the inside of {endpoint=NAME}.
-func parseScope(inner string) (string, error) {
-	key, name, ok := strings.Cut(inner, "=")
-	if key = strings.TrimSpace(key); !ok || key != "endpoint" {
-		return "", fmt.Errorf("unknown scope {%s}: want {endpoint=NAME}", inner)
-	}
-	name = strings.TrimSpace(name)
-	if len(name) >= 2 && name[0] == '"' && name[len(name)-1] == '"' {
-		name = name[1 : len(name)-1]
-	}
-	if !threshold.ValidEndpointName(name) {
-		return "", fmt.Errorf("invalid endpoint name %q: %s", name, threshold.EndpointNameRule)
-	}
-	return name, nil
 }
 
 // name is the canonical label: "p99.9", "ttfb_p50", "rps{endpoint=list}".

@@ -56,41 +56,46 @@ func cannedServer(b *testing.B) string {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { ln.Close() })
+	go serveCanned(ln)
+	return "http://" + ln.Addr().String() + "/"
+}
+
+// serveCanned answers every request on every connection with a fixed
+// response until the listener closes. It finds request ends by scanning for
+// the blank line, so it allocates nothing per request.
+func serveCanned(ln net.Listener) {
 	resp := []byte("HTTP/1.1 200 OK\r\nContent-Length: 15\r\nContent-Type: text/plain\r\n\r\nhello, perfkit\n")
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 4096)
-				matched := 0 // bytes of "\r\n\r\n" seen so far
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			buf := make([]byte, 4096)
+			matched := 0 // bytes of "\r\n\r\n" seen so far
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				for _, ch := range buf[:n] {
+					switch {
+					case ch == "\r\n\r\n"[matched]:
+						matched++
+					case ch == '\r':
+						matched = 1
+					default:
+						matched = 0
 					}
-					for _, ch := range buf[:n] {
-						switch {
-						case ch == "\r\n\r\n"[matched]:
-							matched++
-						case ch == '\r':
-							matched = 1
-						default:
-							matched = 0
-						}
-						if matched == 4 {
-							matched = 0
-							if _, err := c.Write(resp); err != nil {
-								return
-							}
+					if matched == 4 {
+						matched = 0
+						if _, err := c.Write(resp); err != nil {
+							return
 						}
 					}
 				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/"
+			}
+		}()
+	}
 }

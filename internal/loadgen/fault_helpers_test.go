@@ -116,7 +116,8 @@ func faultClassified(t *testing.T, run *results.Run) {
 
 // faultNoNaN checks the result file and the summary JSON for values JSON
 // cannot carry: encoding/json refuses NaN and ±Inf, and no string may
-// spell them either.
+// spell them either. (onlyRun already validated the result; decoding it
+// back is the results package's round-trip test.)
 func faultNoNaN(t *testing.T, res *results.Result) {
 	t.Helper()
 	var file bytes.Buffer
@@ -137,13 +138,6 @@ func faultNoNaN(t *testing.T, res *results.Result) {
 				t.Errorf("%s contains %q", name, bad)
 			}
 		}
-	}
-	back, err := results.Decode(&file)
-	if err != nil {
-		t.Fatalf("the result file does not decode: %v", err)
-	}
-	if err := results.Validate(back); err != nil {
-		t.Errorf("the decoded result file is invalid: %v", err)
 	}
 }
 
@@ -278,6 +272,8 @@ func faultExtraAlloc(t *testing.T, f func()) (extra, heap uint64) {
 		t.Logf("baseline: a short run allocates %s", faultMiB(faultBaseline.bytes))
 	})
 	allocated, heap := faultAllocated(f)
+	t.Logf("allocated %s during the run (a normal short run: %s), heap in use after %s",
+		faultMiB(allocated), faultMiB(faultBaseline.bytes), faultMiB(heap))
 	if allocated < faultBaseline.bytes {
 		return 0, heap
 	}

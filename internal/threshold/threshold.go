@@ -96,7 +96,7 @@ func parse(expr string) (Threshold, error) {
 		if closing < 0 {
 			return Threshold{}, errors.New("unclosed {: want {endpoint=NAME}")
 		}
-		name, err := parseScope(rest[1:closing])
+		name, err := ParseScope(rest[1:closing])
 		if err != nil {
 			return Threshold{}, err
 		}
@@ -171,7 +171,7 @@ func (t *Threshold) parseMetric(name string) error {
 // the text rather than by dividing by 100, so p99.9 gives exactly the
 // float64 nearest 0.999 (99.9/100 does not).
 func parsePercentile(s string) (float64, error) {
-	num, rest := scanNumber(s)
+	num, rest := ScanNumber(s)
 	if num == "" || rest != "" {
 		return 0, errors.New("want p followed by a number in (0,100], e.g. p95 or p99.9")
 	}
@@ -185,7 +185,9 @@ func parsePercentile(s string) (float64, error) {
 	return q, nil
 }
 
-func parseScope(inner string) (string, error) {
+// ParseScope parses the inside of {endpoint=NAME}, the scope thresholds
+// and compare's gates share; NAME may be quoted.
+func ParseScope(inner string) (string, error) {
 	key, name, ok := strings.Cut(inner, "=")
 	if key = strings.TrimSpace(key); !ok || key != "endpoint" {
 		return "", fmt.Errorf("unknown scope {%s}: want {endpoint=NAME}", inner)
@@ -222,10 +224,10 @@ func ValidEndpointName(name string) bool {
 	return true
 }
 
-// scanNumber splits a leading unsigned decimal (digits, optionally "." and
+// ScanNumber splits a leading unsigned decimal (digits, optionally "." and
 // more digits) from s. Signs, exponents, hex and underscores are not
 // numbers here: strconv.ParseFloat alone would accept "inf" and "0x1p3".
-func scanNumber(s string) (num, rest string) {
+func ScanNumber(s string) (num, rest string) {
 	i := 0
 	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
 		i++
@@ -253,7 +255,7 @@ func parseDecimal(num string, exp int) (float64, bool) {
 }
 
 func parseValue(metric, value string) (float64, error) {
-	num, rest := scanNumber(value)
+	num, rest := ScanNumber(value)
 	unit := strings.TrimLeft(rest, " \t")
 	switch metric {
 	case MetricErrorRate, MetricChecks:
