@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-var sink []byte
+var sink [][]byte
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
@@ -47,10 +47,17 @@ func main() {
 }
 
 // allocate is the function an allocation profile charges the bytes to.
+// It allocates n bytes as 1 KiB objects: an exact size class, so the
+// bytes allocated are the bytes asked for (one large object would be
+// rounded up to whole pages).
 //
 //go:noinline
-func allocate(n int) []byte {
-	b := make([]byte, n)
-	b[n-1] = 1
-	return b
+func allocate(n int) [][]byte {
+	out := make([][]byte, 0, n/1024)
+	for range n / 1024 {
+		b := make([]byte, 1024)
+		b[0] = 1
+		out = append(out, b)
+	}
+	return out
 }
