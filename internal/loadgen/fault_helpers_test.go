@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/perfkit/perfkit/internal/client"
 	"github.com/perfkit/perfkit/internal/faultserver"
 	"github.com/perfkit/perfkit/internal/plan"
 	"github.com/perfkit/perfkit/internal/results"
@@ -294,3 +295,18 @@ func faultAllocated(f func()) (allocated, heap uint64) {
 }
 
 func faultMiB(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+
+// cannedFactory is an in-process transport: every request succeeds at
+// once, so the soak measures perfkit's own bookkeeping and nothing else.
+type cannedFactory struct{ base time.Time }
+
+func (f *cannedFactory) NewConn() client.Conn { return &cannedConn{base: f.base} }
+
+type cannedConn struct{ base time.Time }
+
+func (c *cannedConn) Do(ep int, out *client.Outcome) {
+	now := time.Since(c.base)
+	*out = client.Outcome{Status: 200, Start: now, Sent: now, FirstByte: now, Done: now, BytesIn: 120, BytesOut: 60}
+}
+
+func (c *cannedConn) Close() error { return nil }

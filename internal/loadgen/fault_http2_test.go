@@ -88,11 +88,12 @@ func TestFaultHTTP2(t *testing.T) {
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
+		timeout time.Duration // 0 for faultPlan's
 		want    string
 		allowed []string
 	}{
-		{"ok", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "h2") }, faultOK, nil},
-		{"hang", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, "timeout", nil},
+		{"ok", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "h2") }, 0, faultOK, nil},
+		{"hang", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, 300 * time.Millisecond, "timeout", nil},
 		{"reset mid-response", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "8192")
 			w.Write(make([]byte, 4096))
@@ -101,13 +102,14 @@ func TestFaultHTTP2(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			tcp.SetLinger(0)
 			tcp.Close()
-		}, "connection_reset", []string{"connection_closed", "protocol"}},
+		}, 0, "connection_reset", []string{"connection_closed", "protocol"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			faultLeakCheck(t)
 			srv := newH2CServer(t, tt.handler)
-			run := faultRun(t, faultPlan(srv.URL+"/", plan.Plan{Duration: 300 * time.Millisecond, HTTP2: true}), Options{})
+			p := faultPlan(srv.URL+"/", plan.Plan{Duration: 300 * time.Millisecond, Timeout: tt.timeout, HTTP2: true})
+			run := faultRun(t, p, Options{})
 			faultWantKinds(t, run, tt.want, tt.allowed...)
 		})
 	}

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +16,11 @@ import (
 // shared/research/reliability.md (c), "Target misbehaviour"; TESTING.md maps
 // every row to its test.
 
-// faultPlan is a short run against url: 2 VUs for 300 ms, 300 ms per
-// request, and a graceful stop 200 ms longer than the timeout, so a
-// request started just before the end times out rather than being cut
-// off, unless p sets them.
+// faultPlan is a short run against url: 2 VUs for 300 ms, a 2 s timeout
+// (generous: rows about timeouts set their own, and the others must not
+// time out on a loaded 2-core machine under the race detector), and a
+// graceful stop 200 ms longer than the timeout, so a request started just
+// before the end times out rather than being cut off; p overrides each.
 func faultPlan(url string, p plan.Plan) *plan.Plan {
 	if p.VUs == 0 && p.Rate == 0 {
 		p.VUs = 2
@@ -27,7 +29,7 @@ func faultPlan(url string, p plan.Plan) *plan.Plan {
 		p.Duration = 300 * time.Millisecond
 	}
 	if p.Timeout == 0 {
-		p.Timeout = 300 * time.Millisecond
+		p.Timeout = 2 * time.Second
 	}
 	if p.GracefulStop == 0 {
 		p.GracefulStop = p.Timeout + 200*time.Millisecond
@@ -130,10 +132,10 @@ func TestFaultHang(t *testing.T) {
 		p    plan.Plan
 		want int64 // exact request count; 0 when the model does not fix it
 	}{
-		{"closed model", plan.Plan{VUs: 2, Duration: 600 * time.Millisecond, GracefulStop: 500 * time.Millisecond}, 0},
+		{"closed model", plan.Plan{VUs: 2, Duration: 600 * time.Millisecond, Timeout: 300 * time.Millisecond, GracefulStop: 500 * time.Millisecond}, 0},
 		// 20 req/s for 500 ms: 10 requests, the last due at 450 ms and
 		// timed out at 750 ms, inside the graceful stop.
-		{"open model", plan.Plan{Rate: 20, Duration: 500 * time.Millisecond, GracefulStop: 500 * time.Millisecond}, 10},
+		{"open model", plan.Plan{Rate: 20, Duration: 500 * time.Millisecond, Timeout: 300 * time.Millisecond, GracefulStop: 500 * time.Millisecond}, 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,4 +406,26 @@ func TestFaultRateUnattainable(t *testing.T) {
 		t.Errorf("summary: behind %v, warnings %q; want the self-check to say perfkit fell behind", sum.Generator.Behind, sum.Warnings)
 	}
 	faultSettle(t, srv)
+}
+
+// Row 16, the generator's side: when perfkit's own scheduler cannot keep
+// up with the rate, every request due before the end must still be sent
+// or counted as dropped. 1,000,000 req/s through an in-process transport
+// is more than one scheduler goroutine dispatches under the race detector.
+func TestFaultOpenModelAccountsEveryDueRequest(t *testing.T) {
+	t.Skip("known bug: when the open-model scheduler lags, requests due before the end are neither sent nor counted as dropped (runOpen returns once stopping is set); see TESTING.md")
+	const rate, d = 1_000_000, 200 * time.Millisecond
+	p := testPlan(t, &plan.Plan{Rate: rate, Duration: d, MaxVUs: 100})
+	res, err := Run(context.Background(), p, Options{NewFactory: func(base time.Time) (ConnFactory, error) {
+		return &cannedFactory{base: base}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := onlyRun(t, res)
+	due := int64(rate * d.Seconds())
+	if got := run.Totals.Requests + run.Generator.Dropped; got != due {
+		t.Errorf("sent %d + dropped %d = %d, want the %d due (send lag p99 %v)",
+			run.Totals.Requests, run.Generator.Dropped, got, due, run.Generator.SendLag.Quantile(0.99))
+	}
 }
