@@ -32,10 +32,19 @@ type fastConn struct {
 }
 
 type slot struct {
-	raw  net.Conn // the TCP connection; closing it aborts any read or write
-	conn net.Conn // raw, or the TLS connection over it
-	br   *bufio.Reader
+	raw   net.Conn // the TCP connection; closing it aborts any read or write
+	conn  net.Conn // raw, or the TLS connection over it
+	br    *bufio.Reader
+	idle  time.Duration // since base: when the last response ended
+	probe [1]byte
 }
+
+// idleProbeAfter is how long a keep-alive connection may sit unused before
+// Do checks that the server has not closed it. A server that restarted or
+// timed the connection out has sent its FIN while the VU was idle; sending
+// on such a connection would count an error against a healthy target. The
+// check costs a syscall, so busy connections skip it.
+const idleProbeAfter = 50 * time.Millisecond
 
 func (c *Client) newFastConn() *fastConn {
 	return &fastConn{cl: c, slots: make([]slot, len(c.origins))}
@@ -57,6 +66,11 @@ func (c *fastConn) Do(ep int, out *Outcome) {
 	if s.conn != nil && s.br.Buffered() > 0 {
 		// Bytes nobody asked for: the server broke framing on the last
 		// response, so nothing read from this connection can be trusted.
+		c.drop(s)
+	}
+	if s.conn != nil && start-s.idle > idleProbeAfter && !s.alive() {
+		// Closed while idle: not this request's failure, and not a retry
+		// either, since nothing was sent. Dial a fresh connection.
 		c.drop(s)
 	}
 	deadline := cl.base.Add(start + cl.timeout)
@@ -90,6 +104,7 @@ func (c *fastConn) Do(ep int, out *Outcome) {
 		return
 	}
 	out.Done = time.Since(cl.base)
+	s.idle = out.Done
 	if !r.keepAlive || e.close {
 		c.drop(s)
 	}

@@ -248,6 +248,11 @@ func (e *engine) run(ctx context.Context) {
 		case <-done:
 			e.stop()
 			e.closeConns()
+			// Connections shared between VUs (HTTP/2) belong to the
+			// client, not to a VU; close them too, or every run leaks one.
+			if c, ok := e.factory.(interface{ CloseIdleConnections() }); ok {
+				c.CloseIdleConnections()
+			}
 			return
 		case <-ticker.C:
 			snap := e.coll.Tick(time.Since(e.base), e.active.Load())

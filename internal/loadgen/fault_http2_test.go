@@ -120,7 +120,6 @@ func TestFaultHTTP2(t *testing.T) {
 // run --count or perfkit ab would otherwise keep one connection and its
 // read goroutine per run until the target hangs up.
 func TestFaultHTTP2ClosesConnections(t *testing.T) {
-	t.Skip("known bug: loadgen.Run leaves the shared HTTP/2 connection open (engine never calls client.Client.CloseIdleConnections); see TESTING.md")
 	faultLeakCheck(t)
 	srv := newH2CServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "h2") })
 	run := faultRun(t, faultPlan(srv.URL+"/", plan.Plan{Duration: 300 * time.Millisecond, HTTP2: true}), Options{})

@@ -103,13 +103,29 @@ func (e *engine) runOpen() {
 			select {
 			case <-timer.C:
 			case <-e.stopNew:
+				e.dropLate(arr, t, pl.dropped)
 				return
 			}
 		} else if e.stopping.Load() {
+			// Behind schedule at the stop: requests that were due before
+			// it were never sent, and are counted as dropped.
+			e.dropLate(arr, t, pl.dropped)
 			return
 		}
 		if !pl.dispatch(job{intended: t, ep: e.picker.pick(&state)}) {
 			pl.dropped.Drop()
 		}
 	}
+}
+
+// dropLate counts as dropped the request due at t and every later one due
+// before the moment new requests stopped: a scheduler that fell behind
+// must not lose them silently.
+func (e *engine) dropLate(arr *arrivals, t time.Duration, shard *results.Shard) {
+	stopped := time.Duration(e.stoppedAt.Load())
+	var n int64
+	for ok := true; ok && t < stopped; t, ok = arr.Next() {
+		n++
+	}
+	shard.DropN(n)
 }

@@ -177,10 +177,16 @@ func (s *Shard) Record(x *Sample) {
 }
 
 // Drop counts an open-model request that was due while every VU was busy.
-func (s *Shard) Drop() {
+func (s *Shard) Drop() { s.DropN(1) }
+
+// DropN counts n open-model requests that were due but never sent.
+func (s *Shard) DropN(n int64) {
+	if n <= 0 {
+		return
+	}
 	s.mu.Lock()
-	s.dropped++
-	s.interval.dropped++
+	s.dropped += n
+	s.interval.dropped += n
 	s.mu.Unlock()
 }
 
