@@ -73,6 +73,11 @@ NGINX_DIR=$OUT_DIR/nginx
 # and starts it in the foreground (daemon off) on TARGET_CPU, so its PID is
 # ours to stop and its worker inherits the CPU mask.
 start_nginx() {
+	# Someone else's server on the port would answer in nginx's place, and
+	# every number would be about the wrong target.
+	if ss -Htln "sport = :$NGINX_PORT" | grep -q .; then
+		die "port $NGINX_PORT is taken: $(ss -Htlnp "sport = :$NGINX_PORT" | head -n 1)"
+	fi
 	mkdir -p "$NGINX_DIR/logs" "$NGINX_DIR/tmp"
 	cat >"$NGINX_DIR/nginx.conf" <<EOF
 worker_processes 1;
@@ -107,15 +112,21 @@ EOF
 	NGINX_PID=$!
 	local i
 	for i in $(seq 50); do
-		if curl -fsS -o /dev/null "$TARGET_URL" 2>/dev/null; then
+		kill -0 "$NGINX_PID" 2>/dev/null || break
+		if nginx_served >/dev/null 2>&1; then
 			log "nginx pid $NGINX_PID on CPU $TARGET_CPU at $TARGET_URL"
 			return 0
 		fi
-		kill -0 "$NGINX_PID" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$NGINX_DIR/logs/stdout.log" "$NGINX_DIR/logs/error.log" >&2 2>/dev/null
 	die "nginx did not start on $TARGET_URL"
+}
+
+# check_nginx stops the script when our nginx is gone, rather than
+# measuring connection errors.
+check_nginx() {
+	kill -0 "$NGINX_PID" 2>/dev/null || die "nginx (pid $NGINX_PID) is not running; see $NGINX_DIR/logs/error.log"
 }
 
 stop_nginx() {
@@ -142,7 +153,7 @@ nginx_cpu_ticks() {
 # nginx_served prints the number of requests nginx has handled so far
 # (stub_status); the query itself is one of them.
 nginx_served() {
-	curl -fsS "http://127.0.0.1:$NGINX_PORT/nginx_status" | awk 'NR == 3 {print $3}'
+	curl -fsS "http://127.0.0.1:$NGINX_PORT/nginx_status" | awk 'NR == 3 && $3 ~ /^[0-9]+$/ {print $3; ok = 1} END {exit !ok}'
 }
 
 # machine_busy_ticks prints the busy ticks of all CPUs (everything but idle
@@ -199,7 +210,8 @@ measure() {
 	n1=$(nginx_cpu_ticks)
 	b1=$(machine_busy_ticks)
 	s1=$(nginx_served)
-	M_SERVED=$((s1 - s0 - 1))
+	M_SERVED=-1
+	[ -n "$s0" ] && [ -n "$s1" ] && M_SERVED=$((s1 - s0 - 1))
 	read -r M_USER_S M_SYS_S M_MAXRSS_KB M_WALL_S < <(tail -n 1 "$tf")
 	M_CPU_S=$(awk -v u="$M_USER_S" -v s="$M_SYS_S" 'BEGIN {printf "%.2f", u+s}')
 	M_NGINX_S=$(awk -v d=$((n1 - n0)) -v hz="$CLK_TCK" 'BEGIN {printf "%.2f", d/hz}')

@@ -33,7 +33,7 @@ LIMIT_PCT=${LIMIT_PCT:-20}
 CONTROL=${CONTROL:-1}
 CONTROL_THINK=${CONTROL_THINK:-10ms}
 
-apt_install nginx:nginx /usr/bin/time:time jq:jq curl:curl taskset:util-linux
+apt_install nginx:nginx /usr/bin/time:time jq:jq curl:curl taskset:util-linux ss:iproute2
 [ "${NO_BUILD:-0}" = 1 ] || build_perfkit
 [ -x "$PERFKIT" ] || die "no perfkit binary at $PERFKIT"
 
@@ -54,6 +54,7 @@ run_perfkit() {
 	shift 2
 	local cmd=("$PERFKIT" run "$TARGET_URL" -u "$VUS" -d "${secs}s" "$@" -q --format json)
 	echo "taskset -c $GEN_CPU /usr/bin/time -v ${cmd[*]}" >"$raw.cmd"
+	check_nginx
 	wait_quiet >/dev/null
 	log "$name: perfkit -u $VUS -d ${secs}s"
 	# A hung run is cut off after its duration plus perfkit's graceful
@@ -63,6 +64,7 @@ run_perfkit() {
 		die "$name: perfkit failed: $(head -c 400 "$raw.err")"
 	fi
 	R_REQUESTS=$(jq -r .requests "$raw.json")
+	[ "$(jq -r .errors "$raw.json")" = 0 ] || die "$name: perfkit saw errors: $(jq -c .error_kinds "$raw.json")"
 	R_RPS=$(jq -r '.rps | floor' "$raw.json")
 	R_ERRORS=$(jq -r .errors "$raw.json")
 	R_RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$raw.time")

@@ -22,6 +22,11 @@
 #   NOISY_CORES [0.15] a run with more other load than this is redone
 #   RETRIES [2]       redos per disturbed run; the least disturbed attempt is kept
 #   NO_BUILD=1        use bench/out/perfkit as it is
+#   REPORT_FROM=F.tsv measure nothing; rebuild the report from an earlier
+#                     run's rows (bench/out/peers-<stamp>.tsv)
+#
+# "×wrk, quiet reps only" is the same median over the reps in which
+# neither the tool's run nor wrk's was disturbed (see NOISY_CORES).
 #
 # Output: a Markdown report on stdout and in bench/out/peers-<stamp>.md;
 # one TSV row per run in bench/out/peers-<stamp>.tsv; every tool's raw
@@ -42,29 +47,6 @@ RETRIES=${RETRIES:-2}
 # A run that hangs is cut off: its own duration plus perfkit's graceful
 # stop plus slack.
 RUN_LIMIT=$((DURATION + 30))
-
-apt_install nginx:nginx wrk:wrk /usr/bin/time:time jq:jq curl:curl taskset:util-linux
-go_install_peer hey github.com/rakyll/hey@latest
-go_install_peer vegeta github.com/tsenart/vegeta/v12@v12.13.0
-go_install_peer bombardier github.com/codesenberg/bombardier@v1.2.6
-[ "${NO_BUILD:-0}" = 1 ] || build_perfkit
-[ -x "$PERFKIT" ] || die "no perfkit binary at $PERFKIT"
-
-STAMP=$(date +%Y%m%d-%H%M%S)
-RAW_DIR=$OUT_DIR/peers-$STAMP
-TSV=$OUT_DIR/peers-$STAMP.tsv
-MD=$OUT_DIR/peers-$STAMP.md
-mkdir -p "$RAW_DIR"
-snapshot_perfkit "$RAW_DIR"
-TARGETS_FILE=$RAW_DIR/vegeta-targets.txt
-echo "GET $TARGET_URL" >"$TARGETS_FILE"
-
-trap stop_nginx EXIT
-trap 'exit 130' INT TERM
-start_nginx
-
-COLS="rep tool requests errors duration_s rps cpu_s user_s sys_s cpu_us_req self_cpu_us_req p50_ms p99_ms send_lag_p99_ms nginx_us_req other_cores quiet_before attempts maxrss_kb nginx_served"
-echo "$COLS" | tr ' ' '\t' >"$TSV"
 
 # tool_cmd prints nothing; it sets CMD to the command line of one tool.
 tool_cmd() {
@@ -132,6 +114,7 @@ run_tool() {
 	for ((attempt = 1; attempt <= RETRIES + 1; attempt++)); do
 		raw=$RAW_DIR/$tool-r$rep-a$attempt
 		tool_cmd "$tool" "$raw"
+		check_nginx
 		quiet=$(wait_quiet)
 		echo "${CMD[*]}" >"$raw.cmd"
 		measure "$raw.out" "$raw.err" timeout --signal=INT "$RUN_LIMIT" "${CMD[@]}"
@@ -148,6 +131,12 @@ run_tool() {
 		read -r requests errors dur p50 p99 self lag <<<"$parsed"
 		if [ "${requests:-0}" -le 0 ] 2>/dev/null; then
 			log "$tool rep $rep: no requests completed"
+			continue
+		fi
+		# nginx on loopback answers every request; an error means the run
+		# measured something other than request handling.
+		if [ "${errors:-0}" -gt 0 ]; then
+			log "$tool rep $rep: $errors of $requests requests failed; see $raw.out"
 			continue
 		fi
 		local row
@@ -185,16 +174,48 @@ rotate() {
 	for ((i = 0; i < n; i++)); do printf '%s ' "${a[$(((i + k) % n))]}"; done
 }
 
-log "peers: $REPS reps x ($TOOLS${OPEN:+; open: $OPEN_TOOLS}) x ${DURATION}s; raw output in $RAW_DIR"
-for ((rep = 1; rep <= REPS; rep++)); do
-	# shellcheck disable=SC2086
-	for tool in $(rotate $((rep - 1)) $TOOLS); do run_tool "$rep" "$tool"; done
-	if [ "$OPEN" = 1 ]; then
+if [ -n "${REPORT_FROM:-}" ]; then
+	# Only rebuild the report from an earlier run's rows; the header takes
+	# DURATION and the other settings from the environment as now.
+	TSV=$REPORT_FROM RAW_DIR=${REPORT_FROM%.tsv} MD=${REPORT_FROM%.tsv}.md
+	[ -r "$TSV" ] || die "cannot read $TSV"
+	REPS=$(awk -F'\t' 'NR > 1 && $1 > n {n = $1} END {print n}' "$TSV")
+	PERFKIT_ID="sha256 $(sha256sum "$RAW_DIR/perfkit" 2>/dev/null | cut -c1-12)"
+else
+	apt_install nginx:nginx wrk:wrk /usr/bin/time:time jq:jq curl:curl taskset:util-linux ss:iproute2
+	go_install_peer hey github.com/rakyll/hey@latest
+	go_install_peer vegeta github.com/tsenart/vegeta/v12@v12.13.0
+	go_install_peer bombardier github.com/codesenberg/bombardier@v1.2.6
+	[ "${NO_BUILD:-0}" = 1 ] || build_perfkit
+	[ -x "$PERFKIT" ] || die "no perfkit binary at $PERFKIT"
+
+	STAMP=$(date +%Y%m%d-%H%M%S)
+	RAW_DIR=$OUT_DIR/peers-$STAMP
+	TSV=$OUT_DIR/peers-$STAMP.tsv
+	MD=$OUT_DIR/peers-$STAMP.md
+	mkdir -p "$RAW_DIR"
+	snapshot_perfkit "$RAW_DIR"
+	TARGETS_FILE=$RAW_DIR/vegeta-targets.txt
+	echo "GET $TARGET_URL" >"$TARGETS_FILE"
+
+	trap stop_nginx EXIT
+	trap 'exit 130' INT TERM
+	start_nginx
+
+	COLS="rep tool requests errors duration_s rps cpu_s user_s sys_s cpu_us_req self_cpu_us_req p50_ms p99_ms send_lag_p99_ms nginx_us_req other_cores quiet_before attempts maxrss_kb nginx_served"
+	echo "$COLS" | tr ' ' '\t' >"$TSV"
+
+	log "peers: $REPS reps x ($TOOLS${OPEN:+; open: $OPEN_TOOLS}) x ${DURATION}s; raw output in $RAW_DIR"
+	for ((rep = 1; rep <= REPS; rep++)); do
 		# shellcheck disable=SC2086
-		for tool in $(rotate $((rep - 1)) $OPEN_TOOLS); do run_tool "$rep" "$tool"; done
-	fi
-done
-stop_nginx
+		for tool in $(rotate $((rep - 1)) $TOOLS); do run_tool "$rep" "$tool"; done
+		if [ "$OPEN" = 1 ]; then
+			# shellcheck disable=SC2086
+			for tool in $(rotate $((rep - 1)) $OPEN_TOOLS); do run_tool "$rep" "$tool"; done
+		fi
+	done
+	stop_nginx
+fi
 
 # summarize prints one Markdown row per tool: medians over reps, and the
 # median of the per-rep ratio to the reference tool's CPU-µs/req.
@@ -231,7 +252,7 @@ summarize() {
 			if ($col["send_lag_p99_ms"] != "-") lag[t] = lag[t] " " $col["send_lag_p99_ms"]
 			if ($col["other_cores"] + 0 > noisy) bad[t]++
 			if ($col["nginx_served"] > 0) cnt[t] = cnt[t] " " ($col["requests"] / $col["nginx_served"])
-			c[t, r] = $col["cpu_us_req"]; reps[r] = 1
+			c[t, r] = $col["cpu_us_req"]; o[t, r] = $col["other_cores"]; reps[r] = 1
 		}
 		END {
 			nt = split(tools, tl, " ")
@@ -239,10 +260,15 @@ summarize() {
 				t = tl[k]
 				if (!(t in n)) continue
 				ratios = ""
-				for (r in reps) if ((t, r) in c && (ref, r) in c && c[ref, r] > 0) ratios = ratios " " sprintf("%.3f", c[t, r] / c[ref, r])
-				printf "| %s | %d | %s | %.2f | %s | %s | %.2f / %.2f | %.2f | %s | %.3f / %.3f | %s | %s | %d | %d |\n",
+				qratios = ""; nq = 0
+				for (r in reps) if ((t, r) in c && (ref, r) in c && c[ref, r] > 0) {
+					ratios = ratios " " sprintf("%.3f", c[t, r] / c[ref, r])
+					if (o[t, r] + 0 <= noisy && o[ref, r] + 0 <= noisy) { qratios = qratios " " sprintf("%.3f", c[t, r] / c[ref, r]); nq++ }
+				}
+				printf "| %s | %d | %s | %.2f | %s | %s | %s | %.2f / %.2f | %.2f | %s | %.3f / %.3f | %s | %s | %d | %d |\n",
 					t, n[t], thousands(median(rps[t])), median(cpu[t]),
 					(ratios == "" ? "–" : sprintf("%.2f", median(ratios))), (ratios == "" ? "–" : range(ratios)),
+					(qratios == "" ? "– (0)" : sprintf("%.2f (%d)", median(qratios), nq)),
 					median(us[t]), median(sy[t]), median(ng[t]),
 					(self[t] == "" ? "–" : sprintf("%.2f", median(self[t]))),
 					median(p50[t]), median(p99[t]), (lag[t] == "" ? "–" : sprintf("%.3f", median(lag[t]))),
@@ -252,8 +278,8 @@ summarize() {
 		}' "$TSV"
 }
 
-HEADER="| tool | reps | median rps | median CPU-µs/req | median ×REF (same-rep) | ×REF range | user / sys µs/req | nginx µs/req | self-reported CPU-µs/req | p50 / p99 ms | send lag p99 ms | requests ÷ nginx-served | errors | noisy runs |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+HEADER="| tool | reps | median rps | median CPU-µs/req | median ×REF (same-rep) | ×REF range | ×REF, quiet reps only (n) | user / sys µs/req | nginx µs/req | self-reported CPU-µs/req | p50 / p99 ms | send lag p99 ms | requests ÷ nginx-served | errors | noisy runs |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 {
 	echo "# perfkit beside its peers — $(date '+%Y-%m-%d %H:%M %Z')"
 	echo
