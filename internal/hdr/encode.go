@@ -23,7 +23,7 @@ type Encoded struct {
 // Encode returns the sparse form of h.
 func (h *Histogram) Encode() Encoded {
 	s := h.h.Export()
-	e := Encoded{Lowest: Lowest, Highest: Highest, SigFigs: SigFigs, Count: h.h.TotalCount(), Overflow: h.overflow, Buckets: []int64{}}
+	e := Encoded{Lowest: Lowest, Highest: Highest, SigFigs: h.h.SignificantFigures(), Count: h.h.TotalCount(), Overflow: h.overflow, Buckets: []int64{}}
 	prev := -1
 	for i, c := range s.Counts {
 		if c == 0 {
@@ -54,20 +54,20 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var errSettings = errors.New("histogram settings differ from perfkit's (lowest 1, highest 3600000000, 3 significant figures)")
+var errSettings = errors.New("histogram settings differ from perfkit's (lowest 1, highest 3600000000, 3 significant figures, or 2 for timelines)")
 
 // Decode rebuilds a histogram from its sparse form. The input is untrusted
 // (a result file from anywhere), so every field is checked: settings must be
 // perfkit's, indexes in range and increasing, counts positive, the total
 // consistent, and nothing it allocates depends on the input's size claims.
 func Decode(e Encoded) (*Histogram, error) {
-	if e.Lowest != Lowest || e.Highest != Highest || e.SigFigs != SigFigs {
+	if e.Lowest != Lowest || e.Highest != Highest || (e.SigFigs != SigFigs && e.SigFigs != CoarseSigFigs) {
 		return nil, errSettings
 	}
 	if len(e.Buckets)%2 != 0 {
 		return nil, errors.New("histogram buckets: odd number of values, want (gap, count) pairs")
 	}
-	h := New()
+	h := newWith(int(e.SigFigs))
 	s := h.h.Export()
 	idx := int64(-1)
 	var total int64

@@ -13,6 +13,11 @@ const (
 	Lowest  = 1                      // µs
 	Highest = int64(time.Hour / 1e3) // µs
 	SigFigs = 3
+	// CoarseSigFigs is the precision of timeline histograms: one per
+	// interval per series, kept for the whole run, they need a tenth of
+	// the buckets (±1 %) to show how latency moved, while the totals keep
+	// full precision.
+	CoarseSigFigs = 2
 )
 
 // Histogram is a latency histogram in microseconds. It is not safe for
@@ -23,8 +28,14 @@ type Histogram struct {
 }
 
 // New returns an empty histogram with the shared settings.
-func New() *Histogram {
-	return &Histogram{h: hdrhistogram.New(Lowest, Highest, SigFigs)}
+func New() *Histogram { return newWith(SigFigs) }
+
+// NewCoarse returns an empty histogram at CoarseSigFigs, for timelines.
+// It merges only with other coarse histograms.
+func NewCoarse() *Histogram { return newWith(CoarseSigFigs) }
+
+func newWith(sigFigs int) *Histogram {
+	return &Histogram{h: hdrhistogram.New(Lowest, Highest, sigFigs)}
 }
 
 // Record adds one duration. Sub-microsecond values count as 1 µs, values
@@ -45,6 +56,9 @@ func (h *Histogram) RecordMicros(v int64) {
 	// In range by construction, so RecordValue cannot fail.
 	_ = h.h.RecordValue(v)
 }
+
+// SigFigs is the histogram's precision: SigFigs or CoarseSigFigs.
+func (h *Histogram) SigFigs() int { return int(h.h.SignificantFigures()) }
 
 // Count is the number of recorded values.
 func (h *Histogram) Count() int64 { return h.h.TotalCount() }
@@ -81,12 +95,17 @@ func (h *Histogram) Mean() time.Duration {
 	return time.Duration(h.h.Mean() * float64(time.Microsecond))
 }
 
-// Merge adds every value of from into h. Both share the same settings, so
+// Merge adds every value of from into h. Both share the same range, so
 // nothing can be dropped; a non-zero drop count would mean a broken
-// invariant and panics rather than silently losing measurements.
+// invariant and panics rather than silently losing measurements. Merging
+// histograms of different precision would blur the finer one, so that
+// panics too.
 func (h *Histogram) Merge(from *Histogram) {
 	if from == nil || from.h.TotalCount() == 0 {
 		return
+	}
+	if from.h.SignificantFigures() != h.h.SignificantFigures() {
+		panic("hdr: merging histograms of different precision")
 	}
 	if dropped := h.h.Merge(from.h); dropped != 0 {
 		panic("hdr: merge dropped values between histograms of equal settings")
@@ -102,7 +121,7 @@ func (h *Histogram) Reset() {
 
 // Clone returns an independent copy.
 func (h *Histogram) Clone() *Histogram {
-	c := New()
+	c := newWith(int(h.h.SignificantFigures()))
 	c.Merge(h)
 	return c
 }

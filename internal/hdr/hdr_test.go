@@ -91,7 +91,8 @@ func TestDecodeRejects(t *testing.T) {
 		name string
 		mod  func(e *Encoded)
 	}{
-		{"settings", func(e *Encoded) { e.SigFigs = 2 }},
+		{"settings", func(e *Encoded) { e.SigFigs = 4 }},
+		{"range", func(e *Encoded) { e.Highest = 1000 }},
 		{"odd", func(e *Encoded) { e.Buckets = []int64{1} }},
 		{"zero gap", func(e *Encoded) { e.Buckets = []int64{0, 1}; e.Count = 1 }},
 		{"beyond", func(e *Encoded) { e.Buckets = []int64{1 << 40, 1}; e.Count = 1 }},
@@ -143,4 +144,40 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("accepted input does not round-trip")
 		}
 	})
+}
+
+func TestCoarseHistograms(t *testing.T) {
+	fine, coarse := New(), NewCoarse()
+	for i := 1; i <= 10000; i++ {
+		d := time.Duration(i) * 7 * time.Microsecond
+		fine.Record(d)
+		coarse.Record(d)
+	}
+	// Two significant digits: within 1 % of the full-precision value.
+	for _, q := range []float64{0.5, 0.9, 0.99} {
+		f, c := fine.Quantile(q), coarse.Quantile(q)
+		if diff := float64(c-f) / float64(f); diff < -0.01 || diff > 0.01 {
+			t.Errorf("q%v: coarse %v, fine %v: more than 1%% apart", q, c, f)
+		}
+	}
+	if fb, cb := len(fine.Encode().Buckets), len(coarse.Encode().Buckets); cb*4 > fb {
+		t.Errorf("coarse encoding has %d values, fine %d: want far fewer", cb, fb)
+	}
+	b, err := json.Marshal(coarse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Histogram
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.SigFigs() != CoarseSigFigs || !equalEncoded(back.Encode(), coarse.Encode()) {
+		t.Errorf("coarse histogram did not round-trip")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("merging a coarse histogram into a fine one did not panic")
+		}
+	}()
+	fine.Merge(coarse)
 }

@@ -194,9 +194,13 @@ func validateRun(r *Run) error {
 	}
 	if r.Phases.DNS == nil || r.Phases.Connect == nil || r.Phases.TLS == nil {
 		bad("phases: missing histogram")
+	} else if !fine(r.Phases.DNS, r.Phases.Connect, r.Phases.TLS) {
+		bad("phases: histograms must have %d significant figures", hdr.SigFigs)
 	}
 	if r.Generator.SendLag == nil {
 		bad("generator: missing send_lag histogram")
+	} else if !fine(r.Generator.SendLag) {
+		bad("generator: send_lag must have %d significant figures", hdr.SigFigs)
 	}
 	for _, f := range []float64{r.Generator.CPUUserS, r.Generator.CPUSysS} {
 		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
@@ -236,6 +240,8 @@ func validateRun(r *Run) error {
 		}{{"latency", iv.Latency}, {"service_time", iv.Service}, {"ttfb", iv.TTFB}} {
 			if _, err := hdr.Decode(h.e); err != nil {
 				bad("timeline[%d] %s: %v", i, h.name, err)
+			} else if h.e.SigFigs != hdr.CoarseSigFigs {
+				bad("timeline[%d] %s: %d significant figures, want %d", i, h.name, h.e.SigFigs, hdr.CoarseSigFigs)
 			}
 		}
 		if iv.Latency.Count != iv.Requests {
@@ -251,6 +257,9 @@ func validateStats(name string, s *Stats) error {
 	}
 	if s.Requests < 0 || s.Errors < 0 || s.Errors > s.Requests || s.BytesIn < 0 || s.BytesOut < 0 {
 		return fmt.Errorf("%s: counts out of range", name)
+	}
+	if !fine(s.Latency, s.Service, s.TTFB) {
+		return fmt.Errorf("%s: histograms must have %d significant figures", name, hdr.SigFigs)
 	}
 	if s.Latency.Count() != s.Requests {
 		return fmt.Errorf("%s: %d requests but %d latency values", name, s.Requests, s.Latency.Count())
@@ -271,4 +280,15 @@ func validateStats(name string, s *Stats) error {
 		}
 	}
 	return nil
+}
+
+// fine reports whether every histogram has full precision: totals merge
+// only with totals of the same precision.
+func fine(hs ...*hdr.Histogram) bool {
+	for _, h := range hs {
+		if h.SigFigs() != hdr.SigFigs {
+			return false
+		}
+	}
+	return true
 }

@@ -70,7 +70,7 @@ type intervalAcc struct {
 }
 
 func newIntervalAcc() intervalAcc {
-	return intervalAcc{latency: hdr.New(), service: hdr.New(), ttfb: hdr.New()}
+	return intervalAcc{latency: hdr.NewCoarse(), service: hdr.NewCoarse(), ttfb: hdr.NewCoarse()}
 }
 
 func (a *intervalAcc) reset() {
