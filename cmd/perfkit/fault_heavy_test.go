@@ -3,9 +3,7 @@
 package main
 
 import (
-	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,21 +16,6 @@ import (
 // Run them without the race detector (it slows inflation ~10-fold):
 //
 //	go test -tags heavy -run Heavy -v -timeout 30m ./cmd/perfkit
-
-// vmStatus reads one "Vm..." figure of /proc/self/status, in bytes.
-func vmStatus(key string) uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, key+":"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
 
 // Rows 29 and 31 at the command line: a gzip bomb (1 GiB inflated), a
 // body that never ends, and an endpoint that never answers. Each capture
@@ -72,14 +55,14 @@ func TestHeavyCLIHostileProfileEndpoint(t *testing.T) {
 			runtime.GC()
 			var m0, m1 runtime.MemStats
 			runtime.ReadMemStats(&m0)
-			rss0 := vmStatus("VmRSS")
-			peakOK := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+			rss0 := faultserver.ProcStatus("VmRSS")
+			peakOK := faultserver.ResetPeakRSS()
 			start := time.Now()
 			r := runCLI(t, "run", target.URL, "-u", "1", "-d", "2s", "-q", "--format", "json",
 				"--profile", pprof.URL+"/debug/pprof", "--profile-chunk", "1s")
 			took := time.Since(start)
 			runtime.ReadMemStats(&m1)
-			peak := vmStatus("VmHWM")
+			peak := faultserver.ProcStatus("VmHWM")
 			t.Logf("a 2 s run took %v; %d profile requests; allocated %.0f MiB; RSS %.0f MiB before, peak %.0f MiB (reset %v)",
 				took.Round(time.Millisecond), pprof.Requests(), float64(m1.TotalAlloc-m0.TotalAlloc)/(1<<20),
 				float64(rss0)/(1<<20), float64(peak)/(1<<20), peakOK)

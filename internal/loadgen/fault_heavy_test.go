@@ -31,28 +31,6 @@ import (
 //
 //	go test -tags heavy -run Heavy -v -timeout 30m ./internal/loadgen
 
-// resetPeakRSS resets the kernel's high-water mark of this process's
-// resident set (VmHWM), so peakRSS measures from here on. It reports
-// whether the kernel allows it.
-func resetPeakRSS() bool {
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
-}
-
-// procStatus reads one "Vm..." figure of /proc/self/status, in bytes.
-func procStatus(key string) uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, key+":"); ok {
-			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
-
 // Row 7, full size: 2 GiB bodies streamed from a generator. perfkit reads
 // up to the largest cap a plan may set (plan.MaxBodyCap, 1 GiB), discards
 // it as it goes, and stops; memory stays where it was.
@@ -79,11 +57,11 @@ func TestHeavyBody2GiB(t *testing.T) {
 			p := faultPlan(srv.URL, plan.Plan{VUs: 2, Duration: 100 * time.Millisecond, Timeout: time.Minute,
 				GracefulStop: time.Minute, MaxBodyBytes: plan.MaxBodyCap})
 			runtime.GC()
-			rss0 := procStatus("VmRSS")
-			peakOK := resetPeakRSS()
+			rss0 := faultserver.ProcStatus("VmRSS")
+			peakOK := faultserver.ResetPeakRSS()
 			var run *results.Run
 			allocated, heap := faultAllocated(func() { run = faultRun(t, p, Options{}) })
-			peak := procStatus("VmHWM")
+			peak := faultserver.ProcStatus("VmHWM")
 			tot := run.Totals
 			t.Logf("%d requests, %d bytes in (%.2f GiB); allocated %s; heap after %s; RSS before %s, peak %s (reset %v)",
 				tot.Requests, tot.BytesIn, float64(tot.BytesIn)/(1<<30), faultMiB(allocated), faultMiB(heap),
@@ -176,8 +154,8 @@ func TestHeavy10kVUs(t *testing.T) {
 	url, stop := heavyTarget(t)
 	g0, fd0 := runtime.NumGoroutine(), mustFDs(t)
 	runtime.GC()
-	rss0 := procStatus("VmRSS")
-	peakOK := resetPeakRSS()
+	rss0 := faultserver.ProcStatus("VmRSS")
+	peakOK := faultserver.ResetPeakRSS()
 	var maxGoroutines, maxActive atomic.Int64
 	opts := Options{OnTick: func(s results.Snapshot) {
 		if g := int64(runtime.NumGoroutine()); g > maxGoroutines.Load() {
@@ -194,7 +172,7 @@ func TestHeavy10kVUs(t *testing.T) {
 	start := time.Now()
 	run := faultRun(t, p, opts)
 	took := time.Since(start)
-	peak := procStatus("VmHWM")
+	peak := faultserver.ProcStatus("VmHWM")
 	fdPeakGone := faultFDsSettle(fd0)
 	accepted := stop()
 	g1 := runtime.NumGoroutine()
@@ -260,8 +238,8 @@ func TestHeavySoak10M(t *testing.T) {
 		},
 	}
 	runtime.GC()
-	rss0 := procStatus("VmRSS")
-	peakOK := resetPeakRSS()
+	rss0 := faultserver.ProcStatus("VmRSS")
+	peakOK := faultserver.ResetPeakRSS()
 	p := testPlan(t, &plan.Plan{VUs: 4, Duration: 10 * time.Minute, GracefulStop: time.Second,
 		Endpoints: []plan.Endpoint{{URL: "http://127.0.0.1:1/"}}})
 	start := time.Now()
@@ -278,7 +256,7 @@ func TestHeavySoak10M(t *testing.T) {
 	if err := results.Encode(&file, res); err != nil {
 		t.Fatal(err)
 	}
-	peak := procStatus("VmHWM")
+	peak := faultserver.ProcStatus("VmHWM")
 	t.Logf("%d requests in %v (%.0f/s); result file %d bytes, %d intervals; RSS %s before, peak %s (reset %v)",
 		run.Totals.Requests, took.Round(time.Millisecond), float64(run.Totals.Requests)/took.Seconds(),
 		file.Len(), len(run.Timeline.Intervals), faultMiB(rss0), faultMiB(peak), peakOK)
