@@ -104,7 +104,9 @@ func Capture(ctx context.Context, cfg CaptureConfig) []results.Profile {
 	}
 	c := &capture{cfg: cfg}
 	pre := c.snapshot(ctx, "goroutine")
-	if pre.status == results.ProfileUnreachable || pre.status == results.ProfileNotMounted {
+	// A preflight that timed out predicts the rest: every snapshot would
+	// wait out its own timeout and stretch the run well past its load.
+	if pre.status == results.ProfileUnreachable || pre.status == results.ProfileNotMounted || pre.status == results.ProfileTimeout {
 		return cfg.allFailed(pre.status, "preflight: "+pre.err.Error(), 1)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	httppprof "net/http/pprof"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -197,10 +198,16 @@ func TestCapturePreflightStops(t *testing.T) {
 	}
 }
 
-// TestCaptureStallsWithinBudget points the capture at a target whose every
-// profile stalls: each fetch times out, and the budget stops the rest.
+// TestCaptureStallsWithinBudget points the capture at a target that
+// answers the preflight and then stalls every profile: each fetch times
+// out, and the budget stops the rest.
 func TestCaptureStallsWithinBudget(t *testing.T) {
+	var answered atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if answered.CompareAndSwap(false, true) {
+			httppprof.Handler("goroutine").ServeHTTP(w, r)
+			return
+		}
 		select {
 		case <-r.Context().Done():
 		case <-time.After(10 * time.Second):
@@ -225,6 +232,31 @@ func TestCaptureStallsWithinBudget(t *testing.T) {
 	}
 	if len(items) != 3 || budget == 0 {
 		t.Errorf("got %d items, %d naming the budget; want 3 items, the last ones stopped by the budget", len(items), budget)
+	}
+}
+
+// TestCapturePreflightTimeoutStopsEarly: a target whose pprof never
+// answers is given up after the preflight's timeout, not after every
+// snapshot's, so the run is not held far past its load.
+func TestCapturePreflightTimeoutStopsEarly(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start.Add(time.Second), End: start.Add(3 * time.Second),
+		Kinds: []string{"cpu", "allocs", "heap"}, Budget: 10 * time.Second})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("capture took %v; want it to stop after the preflight timed out", took)
+	}
+	for _, it := range items {
+		if it.Status != results.ProfileTimeout || !strings.Contains(it.Error, "preflight") {
+			t.Errorf("%s: got %s (%s), want timeout from the preflight", it.Kind, it.Status, it.Error)
+		}
 	}
 }
 
