@@ -190,15 +190,8 @@ func profileOf(s *results.Summary) *results.ProfileSummary {
 // Shared machinery under every query (a driver's exec function) then loses
 // to the query the change actually removed.
 func mainChange(base, cand *results.Result) (string, float64, bool) {
-	var bi, ci []results.Profile
-	for _, r := range base.Runs {
-		bi = append(bi, r.Profiles...)
-	}
-	for _, r := range cand.Runs {
-		ci = append(ci, r.Profiles...)
-	}
-	bt, err1 := pprofcollect.Normalize(bi, "cpu", pprofcollect.Limits{})
-	ct, err2 := pprofcollect.Normalize(ci, "cpu", pprofcollect.Limits{})
+	bt, err1 := pprofcollect.Normalize(profilesOf(base), "cpu", pprofcollect.Limits{})
+	ct, err2 := pprofcollect.Normalize(profilesOf(cand), "cpu", pprofcollect.Limits{})
 	if err1 != nil || err2 != nil {
 		return "", 0, false
 	}

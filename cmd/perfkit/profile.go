@@ -78,10 +78,7 @@ func profileItems(path string) ([]results.Profile, error) {
 	if err != nil {
 		return nil, failureError(err)
 	}
-	var items []results.Profile
-	for _, run := range r.Runs {
-		items = append(items, run.Profiles...)
-	}
+	items := profilesOf(r)
 	if len(items) == 0 {
 		return nil, failureError(fmt.Errorf("%s has no profiles: record them with perfkit run --profile http://HOST:PORT/debug/pprof", path))
 	}

@@ -50,16 +50,7 @@ func runCosts(r *results.Run) (compare.RunValues, error) {
 // profileDiffs are the per-function diff documents (perfkit.profilediff/v1)
 // for CPU and allocated bytes, for each type both sides have profiles of.
 func profileDiffs(base, cand []*results.Result) []json.RawMessage {
-	pool := func(rs []*results.Result) []results.Profile {
-		var items []results.Profile
-		for _, r := range rs {
-			for _, run := range r.Runs {
-				items = append(items, run.Profiles...)
-			}
-		}
-		return items
-	}
-	b, c := pool(base), pool(cand)
+	b, c := profilesOf(base...), profilesOf(cand...)
 	if len(b) == 0 || len(c) == 0 {
 		return nil
 	}
@@ -77,6 +68,18 @@ func profileDiffs(base, cand []*results.Result) []json.RawMessage {
 		docs = append(docs, json.RawMessage(bytes.TrimSpace(buf.Bytes())))
 	}
 	return docs
+}
+
+// profilesOf pools the profiles of every run of the given results: costs
+// per request are sums over the pooled items and their requests.
+func profilesOf(rs ...*results.Result) []results.Profile {
+	var items []results.Profile
+	for _, r := range rs {
+		for _, run := range r.Runs {
+			items = append(items, run.Profiles...)
+		}
+	}
+	return items
 }
 
 // profileDiffRows is how many functions a comparison carries per profile
