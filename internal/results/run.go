@@ -45,6 +45,9 @@ type Run struct {
 	WindowEnd   time.Time `json:"window_end"`
 	Warmup      Duration  `json:"warmup"`
 	Insecure    bool      `json:"insecure,omitempty"`
+	// Proxy names the HTTP proxy requests went through (credentials
+	// removed), when any endpoint used one.
+	Proxy    string `json:"proxy,omitempty"`
 	Segments    int       `json:"segments"`
 	// Side is "base" or "candidate" in a result of perfkit ab, which keeps
 	// both targets' runs, interleaved, in one file; empty otherwise.
