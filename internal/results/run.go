@@ -48,7 +48,7 @@ type Run struct {
 	// Proxy names the HTTP proxy requests went through (credentials
 	// removed), when any endpoint used one.
 	Proxy    string `json:"proxy,omitempty"`
-	Segments    int       `json:"segments"`
+	Segments int    `json:"segments"`
 	// Side is "base" or "candidate" in a result of perfkit ab, which keeps
 	// both targets' runs, interleaved, in one file; empty otherwise.
 	Side string `json:"side,omitempty"`
