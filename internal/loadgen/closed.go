@@ -15,6 +15,31 @@ import (
 // user could see at realistic ramp speeds.
 const rampStep = 50 * time.Millisecond
 
+// A closed-model VU pauses after a request that failed before a connection
+// existed (refused, unresolvable, TLS handshake rejected): without a pause it
+// retries at dial speed, ~15,000 times a second per VU on loopback, burning
+// the generator's CPU and flooding the result with attempts no user would
+// make. The pause doubles from minBackoff to maxBackoff and ends at the first
+// request that gets a connection; maxBackoff keeps recovery visible within a
+// tenth of a second.
+const (
+	minBackoff = time.Millisecond
+	maxBackoff = 100 * time.Millisecond
+)
+
+// connectFailed reports the kinds that mean no connection was established.
+func connectFailed(k results.ErrKind) bool {
+	return k == results.KindConnRefused || k == results.KindDNS || k == results.KindTLS
+}
+
+// nextBackoff is the pause after one more connection failure in a row.
+func nextBackoff(prev time.Duration) time.Duration {
+	if prev == 0 {
+		return minBackoff
+	}
+	return min(2*prev, maxBackoff)
+}
+
 // runClosed runs virtual users, each looping request → response → think
 // time. With stages, a controller moves the number of active VUs along the
 // ramp; VUs above the target park until it rises again.
@@ -67,7 +92,8 @@ func (e *engine) vu(i int, target *atomic.Int64, wait func() <-chan struct{}) {
 	var out client.Outcome
 	var s results.Sample
 	think := e.plan.ThinkTime
-	var thinkTimer *time.Timer
+	var backoff time.Duration
+	var pauseTimer *time.Timer
 	for !e.stopping.Load() {
 		if int64(i) >= target.Load() {
 			select {
@@ -80,14 +106,22 @@ func (e *engine) vu(i int, target *atomic.Int64, wait func() <-chan struct{}) {
 			conn = e.newConn()
 		}
 		e.do(conn, shard, e.picker.pick(&state), -1, &out, &s)
-		if think > 0 && !e.stopping.Load() {
-			if thinkTimer == nil {
-				thinkTimer = time.NewTimer(think)
+		pause := think
+		if connectFailed(out.Kind) {
+			backoff = nextBackoff(backoff)
+			pause = max(pause, backoff)
+			e.backoffs.Add(1)
+		} else {
+			backoff = 0
+		}
+		if pause > 0 && !e.stopping.Load() {
+			if pauseTimer == nil {
+				pauseTimer = time.NewTimer(pause)
 			} else {
-				thinkTimer.Reset(think)
+				pauseTimer.Reset(pause)
 			}
 			select {
-			case <-thinkTimer.C:
+			case <-pauseTimer.C:
 			case <-e.stopNew:
 			}
 		}

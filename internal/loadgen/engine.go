@@ -119,6 +119,10 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, erro
 		warnings = append(warnings, fmt.Sprintf("%d requests were still in flight when the graceful stop (%s) ended and were cut off (counted as errors of kind %q)",
 			e.cutOff.Load(), p.GracefulStop, results.KindCanceled))
 	}
+	if n := e.backoffs.Load(); n > 0 {
+		warnings = append(warnings, fmt.Sprintf("virtual users paused %d times after a request got no connection (%s, %s or %s): %s doubling to %s, so a target that is down costs at most ~%d attempts/s per VU",
+			n, results.KindConnRefused, results.KindDNS, results.KindTLS, minBackoff, maxBackoff, time.Second/maxBackoff))
+	}
 	end := time.Since(base)
 	stoppedAt := time.Duration(e.stoppedAt.Load())
 	windowStart := min(p.Warmup, stoppedAt)
@@ -190,6 +194,7 @@ type engine struct {
 	interrupted atomic.Bool
 	active      atomic.Int64 // VUs currently running a request
 	cutOff      atomic.Int64
+	backoffs    atomic.Int64 // closed-model pauses after connection failures
 
 	connsMu sync.Mutex
 	conns   []client.Conn

@@ -104,3 +104,18 @@ func TestPickerFollowsWeights(t *testing.T) {
 		}
 	}
 }
+
+func TestBackoffDoublesToItsCap(t *testing.T) {
+	var got []time.Duration
+	b := time.Duration(0)
+	for range 10 {
+		b = nextBackoff(b)
+		got = append(got, b)
+	}
+	want := []time.Duration{1, 2, 4, 8, 16, 32, 64, 100, 100, 100}
+	for i := range want {
+		if got[i] != want[i]*time.Millisecond {
+			t.Fatalf("backoff sequence %v, want %v ms", got, want)
+		}
+	}
+}
