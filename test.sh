@@ -20,5 +20,5 @@ go vet ./...
 echo "== go test -race ./..."
 go test -race ./...
 
-echo "== timing precision (no race detector)"
-go test -count=1 -run 'Loopback' ./internal/loadgen
+echo "== timing precision and the virtual soak (no race detector)"
+go test -count=1 -run 'Loopback|SoakVirtual' ./internal/loadgen

@@ -95,7 +95,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, erro
 		total:   p.TotalDuration(),
 		stopNew: make(chan struct{}),
 		coll: results.NewCollector(results.CollectorConfig{
-			Endpoints: names, Open: p.Open(), Warmup: p.Warmup,
+			Endpoints: names, Open: p.Open(), Warmup: p.Warmup, Interval: opts.Interval,
 		}, base),
 	}
 	if opts.OnStart != nil {

@@ -347,3 +347,9 @@ func resolving() bool {
 	buf = buf[:runtime.Stack(buf, true)]
 	return bytes.Contains(buf, []byte("net.(*Resolver)"))
 }
+
+// Row 18 for a full day of virtual time: 86,400 interval ticks and 172,800
+// requests (~15 s on 2 cores without the race detector).
+func TestHeavySoak24hVirtual(t *testing.T) {
+	soakVirtual(t, 24*time.Hour)
+}

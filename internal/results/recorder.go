@@ -42,6 +42,9 @@ type CollectorConfig struct {
 	Shards int
 	// MaxIntervals bounds the timeline; DefaultMaxIntervals when 0.
 	MaxIntervals int
+	// Interval is the timeline's starting resolution, the engine's tick;
+	// one second when 0.
+	Interval time.Duration
 }
 
 // DefaultMaxIntervals keeps a timeline of at most this many intervals:
@@ -197,12 +200,20 @@ type Collector struct {
 	base     time.Time
 	shards   []*Shard
 	lastTick time.Duration
-	acc      intervalAcc
+	acc      intervalAcc // the tick being closed
 	timeline Timeline
-	totalReq int64
-	totalErr int64
-	totalDrp int64
-	maxVUs   int64
+	// slot accumulates the ticks that fall in the timeline's current,
+	// not yet closed interval: after the timeline coarsens, an interval
+	// spans several ticks.
+	slot       intervalAcc
+	slotOpen   bool
+	slotStart  time.Duration
+	slotWarmup bool
+	slotVUs    int64
+	totalReq   int64
+	totalErr   int64
+	totalDrp   int64
+	maxVUs     int64
 }
 
 // NewCollector prepares shards for a run whose monotonic base is base.
@@ -213,7 +224,11 @@ func NewCollector(cfg CollectorConfig, base time.Time) *Collector {
 	if cfg.MaxIntervals <= 1 {
 		cfg.MaxIntervals = DefaultMaxIntervals
 	}
-	c := &Collector{cfg: cfg, base: base, acc: newIntervalAcc(), timeline: Timeline{IntervalMs: 1000}}
+	if cfg.Interval < time.Millisecond {
+		cfg.Interval = time.Second
+	}
+	c := &Collector{cfg: cfg, base: base, acc: newIntervalAcc(), slot: newIntervalAcc(),
+		timeline: Timeline{IntervalMs: cfg.Interval.Milliseconds()}}
 	for range cfg.Shards {
 		s := &Shard{open: cfg.Open, warmup: cfg.Warmup, phases: newPhases(), sendLag: hdr.New(), interval: newIntervalAcc()}
 		for range cfg.Endpoints {
@@ -281,19 +296,6 @@ func (c *Collector) Tick(now time.Duration, activeVUs int64) Snapshot {
 		c.maxVUs = activeVUs
 	}
 	width := now - c.lastTick
-	iv := Interval{
-		StartUnixMs: c.base.Add(c.lastTick).UnixMilli(),
-		DurationMs:  width.Milliseconds(),
-		Warmup:      now <= c.cfg.Warmup,
-		Requests:    a.requests,
-		Errors:      a.errors,
-		Dropped:     a.dropped,
-		BytesIn:     a.bytesIn,
-		ActiveVUs:   activeVUs,
-		Latency:     a.latency.Encode(),
-		Service:     a.service.Encode(),
-		TTFB:        a.ttfb.Encode(),
-	}
 	snap := Snapshot{
 		Elapsed: now, Interval: width,
 		Requests: a.requests, Errors: a.errors, Dropped: a.dropped,
@@ -301,14 +303,54 @@ func (c *Collector) Tick(now time.Duration, activeVUs int64) Snapshot {
 		TotalRequests: c.totalReq, TotalErrors: c.totalErr, TotalDropped: c.totalDrp,
 		ActiveVUs: activeVUs,
 	}
-	c.lastTick = now
 	if width > 0 || a.requests > 0 || a.dropped > 0 {
-		c.timeline.Intervals = append(c.timeline.Intervals, iv)
-		if len(c.timeline.Intervals) > c.cfg.MaxIntervals {
-			c.timeline = coarsen(c.timeline)
+		if !c.slotOpen {
+			c.slotOpen, c.slotStart, c.slotWarmup, c.slotVUs = true, c.lastTick, true, 0
+		}
+		c.slot.mergeFrom(a)
+		c.slotWarmup = c.slotWarmup && now <= c.cfg.Warmup
+		c.slotVUs = max(c.slotVUs, activeVUs)
+		if w := time.Duration(c.timeline.IntervalMs) * time.Millisecond; now >= (c.slotStart/w+1)*w {
+			c.closeSlot(now)
 		}
 	}
+	c.lastTick = now
 	return snap
+}
+
+// closeSlot appends the open interval, ending at now, to the timeline and
+// coarsens the timeline when it passes its cap. Ticks stay on the engine's
+// cadence while intervals widen, so an interval closes only when a tick
+// reaches the end of its slot on the current grid.
+func (c *Collector) closeSlot(now time.Duration) {
+	a := &c.slot
+	iv := Interval{
+		StartUnixMs: c.base.Add(c.slotStart).UnixMilli(),
+		DurationMs:  (now - c.slotStart).Milliseconds(),
+		Warmup:      c.slotWarmup,
+		Requests:    a.requests,
+		Errors:      a.errors,
+		Dropped:     a.dropped,
+		BytesIn:     a.bytesIn,
+		ActiveVUs:   c.slotVUs,
+		Latency:     a.latency.Encode(),
+		Service:     a.service.Encode(),
+		TTFB:        a.ttfb.Encode(),
+	}
+	a.reset()
+	c.slotOpen = false
+	t := &c.timeline
+	origin := c.base.UnixMilli()
+	// A slot opened before the grid doubled can share its new, wider
+	// slot with the interval before it.
+	if n := len(t.Intervals); n > 0 && (t.Intervals[n-1].StartUnixMs-origin)/t.IntervalMs == (iv.StartUnixMs-origin)/t.IntervalMs {
+		t.Intervals[n-1] = mergeIntervals(t.Intervals[n-1], iv)
+		return
+	}
+	t.Intervals = append(t.Intervals, iv)
+	if len(t.Intervals) > c.cfg.MaxIntervals {
+		*t = regrid(t.Intervals, 2*t.IntervalMs, origin)
+	}
 }
 
 // FinishInfo is what the engine knows about the run as a whole.
@@ -329,6 +371,9 @@ type FinishInfo struct {
 // stopped recording.
 func (c *Collector) Finish(now time.Duration, activeVUs int64, info FinishInfo) *Run {
 	c.Tick(now, activeVUs)
+	if c.slotOpen {
+		c.closeSlot(now)
+	}
 	r := &Run{
 		Status: info.Status, Model: info.Model,
 		Start: info.Start, End: info.End,
