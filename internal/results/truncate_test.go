@@ -48,3 +48,16 @@ func TestDecodeRejectsHugeHistogramClaims(t *testing.T) {
 		}
 	}
 }
+
+// Depth is bounded too: a plan nested a million levels deep is refused by
+// the JSON scanner's depth limit, not recursed into.
+func TestDecodeRejectsDeepNesting(t *testing.T) {
+	const depth = 1 << 20
+	for _, where := range []string{"plan", "runs"} {
+		doc := `{"schema":"perfkit.result/v1","` + where + `":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `}`
+		_, err := Decode(strings.NewReader(doc))
+		if err == nil || !strings.Contains(err.Error(), "depth") {
+			t.Errorf("%s nested %d deep: got %v, want an error about the nesting depth", where, depth, err)
+		}
+	}
+}
