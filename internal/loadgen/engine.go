@@ -107,6 +107,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, erro
 
 	gen := results.Generator{
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Worker:     results.ThisWorker(),
 		CPUUserS:   (ru1.user - ru0.user).Seconds(),
 		CPUSysS:    (ru1.sys - ru0.sys).Seconds(),
 	}

@@ -133,6 +133,31 @@ type Generator struct {
 	// SendLag is actual minus intended send time (open model only).
 	SendLag *hdr.Histogram `json:"send_lag"`
 	MaxVUs  int64          `json:"max_vus"`
+	// Worker is the process that produced this run. It is zero in files
+	// written before perfkit recorded it, and in a merged run, whose
+	// Segments name every worker instead.
+	Worker Worker `json:"worker,omitzero"`
+	// Segments lists, in a merged run, every segment it combines (parts
+	// that were merged files contribute their own lists), so merging
+	// merged files still catches a segment counted twice.
+	Segments []Segment `json:"segments,omitempty"`
+}
+
+// Worker identifies the process that ran a segment of a distributed run.
+// With the segment's start it tells a second copy of one file apart from
+// another worker's file.
+type Worker struct {
+	Host string `json:"host,omitempty"`
+	PID  int    `json:"pid,omitempty"`
+}
+
+// Segment is one worker's share of a merged run: who ran it, when it
+// started by its own clock, and how far merge moved its timestamps to
+// align it with the first part (merge --align start).
+type Segment struct {
+	Worker
+	Start time.Time `json:"start"`
+	Shift Duration  `json:"shift,omitempty"`
 }
 
 // Duration is a time.Duration that encodes as a Go duration string.
