@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 
@@ -33,6 +34,14 @@ var kindPaths = map[string]string{
 // profiler: "Could not enable CPU profiling: cpu profiling already in use".
 const busyText = "already in use"
 
+// writeTimeoutText is how net/http/pprof, from Go 1.9 until it learned to
+// extend the write deadline itself, refuses a profile that would outlast
+// its server's WriteTimeout (HTTP 400).
+const writeTimeoutText = "exceeds server's WriteTimeout"
+
+// writeTimeoutAdvice ends both WriteTimeout messages.
+const writeTimeoutAdvice = "raise WriteTimeout above the chunk or use a shorter --profile-chunk"
+
 // errorBodyLimit caps how much of an error response is read and quoted:
 // enough for pprof's one-line messages, too little to bloat a result.
 const errorBodyLimit = 512
@@ -45,6 +54,14 @@ type Fetcher struct {
 	header http.Header
 	lim    Limits
 	client *http.Client
+	// timed serves fetches with seconds > 0 from a fresh connection each.
+	// On a reused connection, net/http replays a GET the target closed
+	// without an answer, so a target that hangs up after profiling would
+	// be asked to profile again: the fetch would take twice its seconds
+	// and likely end on its deadline, a timeout that hides the
+	// WriteTimeout hint. A profile holds its request for seconds, so
+	// the dial costs nothing by comparison.
+	timed *http.Client
 }
 
 // NewFetcher prepares fetches from base, e.g.
@@ -72,6 +89,8 @@ func NewFetcher(base string, header http.Header, lim Limits) (*Fetcher, error) {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
+	timedTr := tr.Clone()
+	timedTr.DisableKeepAlives = true
 	return &Fetcher{
 		base:   u,
 		header: header.Clone(),
@@ -79,6 +98,7 @@ func NewFetcher(base string, header http.Header, lim Limits) (*Fetcher, error) {
 		// No client-wide timeout: each fetch gets a deadline sized to
 		// its seconds, and CPU responses only start after those.
 		client: &http.Client{Transport: tr},
+		timed:  &http.Client{Transport: timedTr},
 	}, nil
 }
 
@@ -127,8 +147,17 @@ func (f *Fetcher) fetch(ctx context.Context, kind string, seconds int) fetched {
 		req.Header[k] = vs
 	}
 
-	resp, err := f.client.Do(req)
+	client := f.client
+	if seconds > 0 {
+		client = f.timed
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
 	if err != nil {
+		if elapsed := time.Since(start); ctx.Err() == nil && hungUpAfter(err, elapsed, dur) {
+			return fail(results.ProfileError, "the target closed the connection without answering after %.1fs of a %ds profile; "+
+				"its http.Server WriteTimeout is probably shorter than the profile: %s", elapsed.Seconds(), seconds, writeTimeoutAdvice)
+		}
 		status, msg := f.transportFailure(ctx, err, timeout)
 		return fail(status, "%s", msg)
 	}
@@ -144,6 +173,9 @@ func (f *Fetcher) fetch(ctx context.Context, kind string, seconds int) fetched {
 			return fail(results.ProfileNotMounted, "no pprof handler at this path (HTTP 404); check the base URL")
 		case resp.StatusCode == http.StatusInternalServerError && strings.Contains(string(body), busyText):
 			return fail(results.ProfileBusy, "another CPU profile is running in the target (HTTP 500: %s)", text)
+		case resp.StatusCode == http.StatusBadRequest && strings.Contains(string(body), writeTimeoutText):
+			return fail(results.ProfileError, "the target's http.Server WriteTimeout is not above the %ds profile (HTTP 400: %s): %s",
+				seconds, text, writeTimeoutAdvice)
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			return fail(results.ProfileError, "unauthorized (HTTP %d); pass the header the target wants", resp.StatusCode)
 		default:
@@ -151,20 +183,21 @@ func (f *Fetcher) fetch(ctx context.Context, kind string, seconds int) fetched {
 		}
 	}
 
-	// One byte past the cap tells "exactly at the cap" from "over it"
-	// without reading the rest; closing the body then drops the
-	// connection, which is what a hostile stream deserves.
-	data, err := readCapped(resp.Body, f.lim.MaxDownload, resp.ContentLength)
-	if err != nil {
+	// readCapped stops one byte past the cap without reading the rest;
+	// the deferred Close of a body not read to its end then drops the
+	// connection instead of draining it, which is what a hostile stream
+	// deserves.
+	data, n, err := readCapped(resp.Body, f.lim.MaxDownload, resp.ContentLength)
+	switch {
+	case errors.Is(err, ErrOversize):
+		return fail(results.ProfileOversize, "%v", err)
+	case err != nil:
 		status, msg := f.transportFailure(ctx, err, timeout)
 		if status == results.ProfileUnreachable {
 			// A response had started, so the target was there.
 			status = results.ProfileError
 		}
-		return fail(status, "read after %d bytes: %s", len(data), msg)
-	}
-	if int64(len(data)) > f.lim.MaxDownload {
-		return fail(results.ProfileOversize, "download over %d bytes", f.lim.MaxDownload)
+		return fail(status, "read after %d bytes: %s", n, msg)
 	}
 	p, err := Parse(data, f.lim)
 	switch {
@@ -201,6 +234,26 @@ func (f *Fetcher) url(kind string, seconds int) (*url.URL, error) {
 		u.RawQuery = q.Encode()
 	}
 	return &u, nil
+}
+
+// hungUpAfter reports whether a fetch of a profile lasting dur failed the
+// way a target whose http.Server WriteTimeout is shorter than dur fails:
+// net/http runs the handler past the timeout and only fails its write, so
+// such a target profiles for the whole duration, then closes the
+// connection without a response (golang/go#18755). That happens when its
+// net/http/pprof predates Go 1.9's check, or when a middleware's
+// ResponseWriter hides the write deadline that newer ones extend through
+// http.ResponseController. The rule wants the connection closed (EOF or
+// reset) before any response headers, and no sooner than dur: the profile
+// only ends then, so an earlier hang-up is a crash, a restart or a proxy,
+// and the transport's own error says more. There is no upper bound: a
+// slow write after the profile only adds time, and our deadline
+// (dur + margin) reports a timeout of its own.
+func hungUpAfter(err error, elapsed, dur time.Duration) bool {
+	if dur <= 0 || elapsed < dur {
+		return false
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // transportFailure classifies an error from the client: our own deadline

@@ -3,13 +3,21 @@ package pprofcollect
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"runtime/pprof"
+	"net/http/pprof"
+	"net/url"
+	"os"
+	"regexp"
+	rpprof "runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,7 +151,15 @@ func TestFetchHostile(t *testing.T) {
 					return
 				}
 			}
-		}, results.ProfileOversize, "download over 1048576 bytes", 8 << 20},
+		}, results.ProfileOversize, "download over 1048576 bytes", 2 << 20},
+		{"length announced over the cap", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(streamSize))
+			for sent := 0; sent < streamSize; sent += len(chunk) {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}, results.ProfileOversize, "download of 1073741824 bytes announced, over the 1048576-byte limit", 1 << 20},
 		{"disconnect mid-body", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "100000")
 			w.Write(valid[:20])
@@ -215,10 +231,10 @@ func TestFetchUnreachable(t *testing.T) {
 // in-process continuous profiler would, and asks net/http/pprof for more.
 func TestFetchBusyRealProfiler(t *testing.T) {
 	srv := newTarget(t, 1)
-	if err := pprof.StartCPUProfile(io.Discard); err != nil {
+	if err := rpprof.StartCPUProfile(io.Discard); err != nil {
 		t.Fatalf("start CPU profile: %v", err)
 	}
-	defer pprof.StopCPUProfile()
+	defer rpprof.StopCPUProfile()
 	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -226,5 +242,134 @@ func TestFetchBusyRealProfiler(t *testing.T) {
 	_, status, err := f.Fetch(context.Background(), "cpu", 1)
 	if status != results.ProfileBusy {
 		t.Errorf("got status %s (%v), want busy", status, err)
+	}
+}
+
+// statusRecorder is the ResponseWriter of a typical logging middleware.
+// Without an Unwrap method it hides the connection from
+// http.ResponseController, so net/http/pprof cannot extend the server's
+// write deadline to fit the profile, and the WriteTimeout applies.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func logged(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { h(&statusRecorder{ResponseWriter: w}, r) }
+}
+
+// TestFetchWriteTimeout runs real CPU profiles against servers whose
+// WriteTimeout is shorter than the profile, and checks that the failure
+// says so and what to do, while the same profile works without it.
+func TestFetchWriteTimeout(t *testing.T) {
+	tests := []struct {
+		name         string
+		writeTimeout time.Duration
+		profile      http.HandlerFunc
+		seconds      int
+		// want is the status of a failure; "" wants a profile, with
+		// samples or not (an idle test binary may use no CPU).
+		want    string
+		errText []string
+	}{
+		{"WriteTimeout hidden from pprof", time.Second, logged(pprof.Profile), 2, results.ProfileError, []string{
+			"fetch cpu from http://", "closed the connection without answering after", "of a 2s profile",
+			"its http.Server WriteTimeout is probably shorter than the profile", "use a shorter --profile-chunk",
+		}},
+		{"refused by an older pprof", time.Second, func(w http.ResponseWriter, r *http.Request) {
+			// net/http/pprof's answer before it learned to extend
+			// the write deadline itself.
+			w.Header().Set("X-Go-Pprof", "1")
+			http.Error(w, "profile duration exceeds server's WriteTimeout", http.StatusBadRequest)
+		}, 2, results.ProfileError, []string{
+			"WriteTimeout is not above the 2s profile", `(HTTP 400: "profile duration exceeds server's WriteTimeout")`,
+			"use a shorter --profile-chunk",
+		}},
+		{"WriteTimeout extended by pprof", time.Second, pprof.Profile, 1, "", nil},
+		{"no WriteTimeout", 0, logged(pprof.Profile), 1, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hits atomic.Int64
+			mux := http.NewServeMux()
+			mux.Handle("/debug/pprof/goroutine", pprof.Handler("goroutine"))
+			mux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				tt.profile(w, r)
+			})
+			srv := httptest.NewUnstartedServer(mux)
+			srv.Config.WriteTimeout = tt.writeTimeout
+			srv.Start()
+			defer srv.Close()
+			f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A snapshot first leaves an idle connection in the pool,
+			// as Capture's preflight does: a CPU profile sent on it
+			// would be replayed by net/http after the hang-up.
+			if _, status, err := f.Fetch(context.Background(), "goroutine", 0); status != results.ProfileOK {
+				t.Fatalf("goroutine snapshot: got status %s (%v), want ok", status, err)
+			}
+			_, status, err := f.Fetch(context.Background(), "cpu", tt.seconds)
+			switch {
+			case tt.want == "" && status != results.ProfileOK && status != results.ProfileEmpty:
+				t.Fatalf("got status %s (%v), want a profile", status, err)
+			case tt.want != "" && status != tt.want:
+				t.Fatalf("got status %s (%v), want %s", status, err, tt.want)
+			case err != nil:
+				t.Logf("got %s: %v", status, err)
+			}
+			for _, s := range tt.errText {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("got error %q, want it to contain %q", err, s)
+				}
+			}
+			// The hang-up comes once the profile is over, and the message
+			// says when: never sooner than the seconds asked for.
+			if m := afterRE.FindStringSubmatch(fmt.Sprint(err)); m != nil {
+				if secs, _ := strconv.ParseFloat(m[1], 64); secs < float64(tt.seconds) {
+					t.Errorf("got error %q, want the hang-up after %ds or more", err, tt.seconds)
+				}
+			}
+			if n := hits.Load(); n != 1 {
+				t.Errorf("the profile was requested %d times, want once", n)
+			}
+		})
+	}
+}
+
+var afterRE = regexp.MustCompile(`after (\d+\.\d)s of a`)
+
+func TestHungUpAfter(t *testing.T) {
+	const dur = 2 * time.Second
+	eof := &url.Error{Op: "Get", URL: "http://target/debug/pprof/profile?seconds=2", Err: io.EOF}
+	tests := []struct {
+		name    string
+		err     error
+		elapsed time.Duration
+		dur     time.Duration
+		want    bool
+	}{
+		{"EOF after the profile", eof, dur + 30*time.Millisecond, dur, true},
+		{"EOF just at the end", eof, dur, dur, true},
+		{"EOF well after", eof, 3 * dur, dur, true},
+		{"reset after the profile", &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, dur, dur, true},
+		{"EOF before the profile ended", eof, dur - time.Millisecond, dur, false},
+		{"EOF of a snapshot", eof, dur, 0, false},
+		{"refused after the profile", &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, dur, dur, false},
+		{"deadline", context.DeadlineExceeded, 3 * dur, dur, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := hungUpAfter(tt.err, tt.elapsed, tt.dur); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -105,31 +105,92 @@ func gunzip(data []byte, limit int64) ([]byte, error) {
 	return raw, nil
 }
 
-// readCapped reads r up to limit+1 bytes, so the caller can tell "at the
-// limit" from "over it" without reading on. The buffer starts at hint
-// (a Content-Length, say) and grows by doubling but never past limit+1,
-// so a hostile stream costs about twice the limit at most.
-func readCapped(r io.Reader, limit, hint int64) ([]byte, error) {
-	const minBuf = 64 << 10
-	buf := make([]byte, 0, min(max(hint, minBuf), limit+1))
+// Chunk sizes for readCapped: the first chunk holds a typical profile of
+// tens of kilobytes; later ones double up to maxChunk, which bounds the
+// unused tail of the last chunk.
+const (
+	firstChunk = 32 << 10
+	maxChunk   = 1 << 20
+)
+
+// readCapped returns all of r if it holds at most limit bytes, and an
+// error wrapping ErrOversize as soon as it has seen byte limit+1. hint is
+// the announced length (a Content-Length, -1 for none): over the limit,
+// it fails before reading; otherwise it sizes the first chunk, so an
+// honest announcement costs one exact allocation. n counts the bytes read,
+// for the message of a failed read.
+//
+// The stream goes into chunks that are not copied while reading and whose
+// capacities add up to the limit at most: one byte is probed before each
+// new chunk, so none is allocated for a stream that has ended, nor room
+// made for the byte over the limit. An endless stream thus costs the limit
+// once, not the limit twice over while a doubled buffer is copied (three
+// times in all) as growing one buffer did. A stream that fits is joined
+// into a buffer of its exact length, so no slack is held in the results
+// for the rest of the run; that join briefly holds the bytes twice, which
+// only a profile near the limit makes large.
+func readCapped(r io.Reader, limit, hint int64) (data []byte, n int64, err error) {
+	if hint > limit {
+		return nil, 0, fmt.Errorf("download of %d bytes announced, over the %d-byte limit: %w", hint, limit, ErrOversize)
+	}
+	size := int64(firstChunk)
+	if hint > 0 {
+		size = hint
+	}
+	var (
+		chunks [][]byte
+		probe  [1]byte
+	)
 	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
-				return buf, nil
+		got, err := fill(r, probe[:])
+		if got > 0 {
+			if n == limit {
+				return nil, n + 1, fmt.Errorf("download over %d bytes: %w", limit, ErrOversize)
 			}
-			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit+1))
-			copy(grown, buf)
-			buf = grown
+			c := make([]byte, 1, min(size, limit-n))
+			c[0] = probe[0]
+			if err == nil {
+				got, err = fill(r, c[1:cap(c)])
+				c = c[:1+got]
+			}
+			n += int64(len(c))
+			chunks = append(chunks, c)
 		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
+		switch {
+		case err == io.EOF:
+			return join(chunks, n), n, nil
+		case err != nil:
+			return nil, n, err
 		}
+		size = min(2*size, maxChunk)
+	}
+}
+
+// fill reads until b is full or r fails, and returns r's error as is:
+// unlike io.ReadFull, which reports a short stream as io.ErrUnexpectedEOF,
+// a clean end stays io.EOF and a body cut short stays an error.
+func fill(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
 		if err != nil {
-			return buf, err
+			return n, err
 		}
 	}
+	return n, nil
+}
+
+// join returns the chunks' n bytes in one slice of exactly that capacity.
+func join(chunks [][]byte, n int64) []byte {
+	if len(chunks) == 1 && len(chunks[0]) == cap(chunks[0]) {
+		return chunks[0]
+	}
+	out := make([]byte, 0, n)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out
 }
 
 // parseRecovered turns a parser panic into ErrInvalid: the parser was not
