@@ -206,7 +206,9 @@ func (c *capture) chunkSeconds() int {
 
 // cpuChunk takes one CPU profile of secs seconds, retrying a busy profiler
 // with backoff while the window lasts. It reports whether the loop should
-// go on: not after the target vanished, nor after the window ran out.
+// go on: not after the target vanished, nor after the window ran out, nor
+// after the target's WriteTimeout cut a profile off (each later chunk would
+// keep its profiler busy only to fail the same way).
 func (c *capture) cpuChunk(ctx context.Context, secs int) (results.Profile, bool) {
 	first, firstDone := c.cfg.Now(), c.cfg.Completed()
 	backoff := busyBackoff
@@ -228,6 +230,9 @@ func (c *capture) cpuChunk(ctx context.Context, secs int) (results.Profile, bool
 			return newItem("cpu", r, first, end, after-firstDone, attempt), false
 		}
 		it := newItem("cpu", r, start, end, after-before, attempt)
+		if r.writeTimeout {
+			return it, false
+		}
 		switch r.status {
 		case results.ProfileUnreachable, results.ProfileNotMounted:
 			return it, false

@@ -290,6 +290,31 @@ func TestCapturePacesBrokenTarget(t *testing.T) {
 	}
 }
 
+// TestCaptureStopsAfterWriteTimeout: a target whose WriteTimeout refuses
+// the chunk's length would refuse every later chunk too; the capture asks
+// once and says why, instead of keeping the target's profiler busy.
+func TestCaptureStopsAfterWriteTimeout(t *testing.T) {
+	var requests atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) { w.Write(smallProfile()) })
+	mux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("X-Go-Pprof", "1")
+		http.Error(w, "profile duration exceeds server's WriteTimeout", http.StatusBadRequest)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(100 * time.Millisecond)
+	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(2200 * time.Millisecond), ChunkSeconds: 1, Kinds: []string{"cpu"}})
+	if n := requests.Load(); len(items) != 1 || !strings.Contains(items[0].Error, "WriteTimeout") || n != 1 {
+		t.Errorf("got %s from %d requests, want one chunk naming WriteTimeout from one request", summary(items), n)
+	}
+}
+
 func TestChunkSeconds(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	for _, tt := range []struct {

@@ -108,6 +108,9 @@ type fetched struct {
 	prof   *profile.Profile
 	status string
 	err    error
+	// writeTimeout marks a CPU profile the target's WriteTimeout cut off:
+	// every later chunk of the same length would fail alike.
+	writeTimeout bool
 }
 
 // Fetch downloads one profile. kind is cpu (the profile endpoint, for
@@ -155,8 +158,10 @@ func (f *Fetcher) fetch(ctx context.Context, kind string, seconds int) fetched {
 	resp, err := client.Do(req)
 	if err != nil {
 		if elapsed := time.Since(start); ctx.Err() == nil && hungUpAfter(err, elapsed, dur) {
-			return fail(results.ProfileError, "the target closed the connection without answering after %.1fs of a %ds profile; "+
+			r := fail(results.ProfileError, "the target closed the connection without answering after %.1fs of a %ds profile; "+
 				"its http.Server WriteTimeout is probably shorter than the profile: %s", elapsed.Seconds(), seconds, writeTimeoutAdvice)
+			r.writeTimeout = true
+			return r
 		}
 		status, msg := f.transportFailure(ctx, err, timeout)
 		return fail(status, "%s", msg)
@@ -174,8 +179,10 @@ func (f *Fetcher) fetch(ctx context.Context, kind string, seconds int) fetched {
 		case resp.StatusCode == http.StatusInternalServerError && strings.Contains(string(body), busyText):
 			return fail(results.ProfileBusy, "another CPU profile is running in the target (HTTP 500: %s)", text)
 		case resp.StatusCode == http.StatusBadRequest && strings.Contains(string(body), writeTimeoutText):
-			return fail(results.ProfileError, "the target's http.Server WriteTimeout is not above the %ds profile (HTTP 400: %s): %s",
+			r := fail(results.ProfileError, "the target's http.Server WriteTimeout is not above the %ds profile (HTTP 400: %s): %s",
 				seconds, text, writeTimeoutAdvice)
+			r.writeTimeout = true
+			return r
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			return fail(results.ProfileError, "unauthorized (HTTP %d); pass the header the target wants", resp.StatusCode)
 		default:
