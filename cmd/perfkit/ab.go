@@ -50,13 +50,13 @@ FILE' compares them again later.`,
 	f.StringVar(&o.candidate, "candidate", "", "candidate target, as --base")
 	f.StringArrayVar(&o.gates, "gate", nil, "bound on the change from base to candidate, e.g. 'p99<+10%' (repeatable)")
 	f.BoolVar(&o.strict, "strict", false, "an inconclusive gate fails the comparison")
-	f.StringVar(&o.format, "format", "text", "comparison format: text, json, markdown or junit")
+	f.StringVar(&o.format, "format", "text", "comparison format: text, json, markdown, html or junit")
 	f.StringVarP(&o.out, "out", "o", "", "write the result file (both sides) here")
 	return cmd
 }
 
 func runAB(ctx context.Context, cmd *cobra.Command, o *abOptions) error {
-	format, err := report.ParseFormat(o.format, report.FormatText, report.FormatJSON, report.FormatMarkdown, report.FormatJUnit)
+	format, err := report.ParseFormat(o.format, report.FormatText, report.FormatJSON, report.FormatMarkdown, report.FormatHTML, report.FormatJUnit)
 	if err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}

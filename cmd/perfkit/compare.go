@@ -42,6 +42,7 @@ cannot be judged (too few runs, no profiles) is inconclusive and fails only with
 --strict. The candidate's thresholds count too. Exit 3 when the verdict is fail.`,
 		Example: `  perfkit compare base.json cand.json
   perfkit compare base.json cand.json --gate 'p99<+10%' --gate 'rps>-5%' --format markdown
+  perfkit compare base.json cand.json --format html -o compare.html
   perfkit compare a1.json,a2.json b1.json,b2.json --format junit -o perf-junit.xml`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -57,7 +58,7 @@ cannot be judged (too few runs, no profiles) is inconclusive and fails only with
 	f.StringArrayVar(&o.gates, "gate", nil, "bound on the change from the baseline, e.g. 'p99<+10%' (repeatable)")
 	f.BoolVar(&o.strict, "strict", false, "an inconclusive gate fails the comparison")
 	f.Float64Var(&o.alpha, "alpha", compare.DefaultAlpha, "significance level")
-	f.StringVar(&o.format, "format", "text", "text, json, markdown or junit")
+	f.StringVar(&o.format, "format", "text", "text, json, markdown, html (one self-contained page) or junit (one test case per threshold and gate)")
 	f.StringVarP(&o.out, "out", "o", "", "write the comparison to this file instead of stdout")
 	return cmd
 }
@@ -73,7 +74,7 @@ func splitList(arg string) []string {
 }
 
 func runCompare(o *compareOptions) error {
-	format, err := report.ParseFormat(o.format, report.FormatText, report.FormatJSON, report.FormatMarkdown, report.FormatJUnit)
+	format, err := report.ParseFormat(o.format, report.FormatText, report.FormatJSON, report.FormatMarkdown, report.FormatHTML, report.FormatJUnit)
 	if err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}

@@ -13,9 +13,9 @@ import (
 	"github.com/perfkit/perfkit/internal/compare"
 )
 
-// RenderComparison writes c to w in format f: text, json, markdown or
-// junit. Like Render it only lays out: every figure, verdict and footnote
-// was decided by compare.Compare.
+// RenderComparison writes c to w in format f: text, json, markdown, html
+// or junit. Like Render it only lays out: every figure, verdict and
+// footnote was decided by compare.Compare.
 func RenderComparison(w io.Writer, c *compare.Comparison, f Format, opts Options) error {
 	if c == nil {
 		return fmt.Errorf("render comparison %s: no comparison", f)
@@ -31,6 +31,11 @@ func RenderComparison(w io.Writer, c *compare.Comparison, f Format, opts Options
 		var v *comparisonView
 		if v, err = buildComparison(c, opts.Title); err == nil {
 			err = renderComparisonMarkdown(w, v)
+		}
+	case FormatHTML:
+		var v *comparisonView
+		if v, err = buildComparison(c, opts.Title); err == nil {
+			err = renderComparisonHTML(w, v)
 		}
 	case FormatJSON:
 		enc := json.NewEncoder(w)

@@ -236,8 +236,8 @@ func TestRenderComparisonErrors(t *testing.T) {
 		t.Error("nil comparison: got nil error")
 	}
 	c := fewComparison(t, false)
-	if err := RenderComparison(&bytes.Buffer{}, c, Format("html"), Options{}); err == nil || !strings.Contains(err.Error(), `unsupported format "html"`) {
-		t.Errorf("html: got %v, want unsupported format", err)
+	if err := RenderComparison(&bytes.Buffer{}, c, Format("csv"), Options{}); err == nil || !strings.Contains(err.Error(), `unsupported format "csv"`) {
+		t.Errorf("csv: got %v, want unsupported format", err)
 	}
 	c.Profiles = []json.RawMessage{json.RawMessage(`{"rows":"not rows"}`)}
 	if err := RenderComparison(&bytes.Buffer{}, c, FormatMarkdown, Options{}); err == nil || !strings.Contains(err.Error(), "profile diff 1") {

@@ -41,7 +41,7 @@ func FuzzRenderResult(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, f := range []Format{FormatText, FormatJSON, FormatMarkdown, FormatJUnit} {
+		for _, f := range []Format{FormatText, FormatJSON, FormatMarkdown, FormatHTML, FormatJUnit} {
 			if err := RenderComparison(io.Discard, c, f, Options{}); err != nil {
 				t.Fatalf("render comparison %s of an accepted result: %v", f, err)
 			}

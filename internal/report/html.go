@@ -48,26 +48,32 @@ func newHTMLView(d *document) htmlView {
 		v.Failed, v.Total = d.verdict.failed, d.verdict.total
 	}
 	for _, s := range d.sections {
-		hs := htmlSection{Title: s.title}
-		for _, c := range s.line {
-			hs.Line = append(hs.Line, htmlCell{clean(c.text), toneClass(c.tone)})
-		}
-		if t := s.table; t != nil {
-			hs.KeyValue = t.keyValue
-			for i, h := range t.header {
-				hs.Header = append(hs.Header, htmlCell{clean(h), alignClass(t, i)})
-			}
-			for _, r := range t.rows {
-				var row []htmlCell
-				for i, c := range r {
-					row = append(row, htmlCell{clean(c.text), alignClass(t, i) + " " + toneClass(c.tone)})
-				}
-				hs.Rows = append(hs.Rows, row)
-			}
-		}
-		v.Sections = append(v.Sections, hs)
+		v.Sections = append(v.Sections, newHTMLSection(s))
 	}
 	return v
+}
+
+// newHTMLSection copies one section for the templates; the comparison page
+// lays out its tables through it too.
+func newHTMLSection(s section) htmlSection {
+	hs := htmlSection{Title: clean(s.title)}
+	for _, c := range s.line {
+		hs.Line = append(hs.Line, htmlCell{clean(c.text), toneClass(c.tone)})
+	}
+	if t := s.table; t != nil {
+		hs.KeyValue = t.keyValue
+		for i, h := range t.header {
+			hs.Header = append(hs.Header, htmlCell{clean(h), alignClass(t, i)})
+		}
+		for _, r := range t.rows {
+			var row []htmlCell
+			for i, c := range r {
+				row = append(row, htmlCell{clean(c.text), alignClass(t, i) + " " + toneClass(c.tone)})
+			}
+			hs.Rows = append(hs.Rows, row)
+		}
+	}
+	return hs
 }
 
 // toneClass maps a cell's tone to its CSS class.
@@ -90,6 +96,10 @@ func alignClass(t *table, col int) string {
 	return ""
 }
 
+// htmlPage is the frame every HTML report shares: head, CSS and the
+// "section" and "table" templates. Other pages clone it and redefine the
+// "style" and "body" blocks, so all of them look alike and none repeats
+// the CSS.
 var htmlPage = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -104,20 +114,20 @@ table{border-collapse:collapse;margin:.2em 0}th,td{padding:.25em .8em;border-bot
 th{font-weight:600;background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}
 .good{color:#137333}.bad{color:#b3261e;font-weight:600}.warn{color:#a15c00}
 ol.notes{color:#444}
-</style>
+{{block "style" .}}{{end}}</style>
 </head>
 <body>
-<h1>{{.Title}}</h1>
+{{block "body" .}}<h1>{{.Title}}</h1>
 <p class="facts">{{range $i, $f := .Facts}}{{if $i}} · {{end}}<span class="{{$f.Class}}">{{$f.Text}}</span>{{end}}</p>
 {{if .Verdict}}<p class="verdict {{if .Failed}}bad{{else}}good{{end}}">{{if .Failed}}✗ {{.Failed}} of {{.Total}} thresholds failed{{else}}✓ all {{.Total}} thresholds passed{{end}}</p>{{end}}
-{{range .Sections}}<h2>{{.Title}}</h2>
+{{range .Sections}}{{template "section" .}}{{end}}{{if .Notes}}<h2>Notes</h2>
+<ol class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ol>
+{{end}}{{end}}</body>
+</html>
+{{define "section"}}<h2>{{.Title}}</h2>
 {{if .Line}}<p>{{range $i, $c := .Line}}{{if $i}} · {{end}}<span class="{{$c.Class}}">{{$c.Text}}</span>{{end}}</p>
-{{else}}<table>
+{{else}}{{template "table" .}}{{end}}{{end}}{{define "table"}}<table>
 {{if not .KeyValue}}<tr>{{range .Header}}<th class="{{.Class}}">{{.Text}}</th>{{end}}</tr>
 {{end}}{{range .Rows}}<tr>{{range .}}<td class="{{.Class}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table>
-{{end}}{{end}}{{if .Notes}}<h2>Notes</h2>
-<ol class="notes">{{range .Notes}}<li>{{.}}</li>{{end}}</ol>
-{{end}}</body>
-</html>
-`))
+{{end}}`))
