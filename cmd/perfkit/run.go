@@ -49,6 +49,8 @@ type runOptions struct {
 	http2        bool
 	insecure     bool
 	maxBody      int64
+	dnsTTL       string
+	proxy        string
 	thresholds   []string
 	out          string
 	format       string
@@ -111,6 +113,8 @@ func (o *runOptions) addPlanFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.http2, "http2", false, "use HTTP/2 (h2 over TLS, h2c prior knowledge over http)")
 	f.BoolVar(&o.insecure, "insecure", false, "skip TLS certificate verification (recorded in the result)")
 	f.Int64Var(&o.maxBody, "max-body-bytes", 0, "cap on response body bytes read per response (default 10 MiB)")
+	f.StringVar(&o.dnsTTL, "dns-ttl", "", "how long a DNS answer serves new connections: 0 looks up for every one (default; vegeta's -1), a duration such as 30s, or forever (vegeta's 0); new connections rotate over the answer's addresses, kept-alive ones stay on theirs")
+	f.StringVar(&o.proxy, "proxy", "", "send every request through this proxy (http, https, socks5 URL), or none to go direct (default: HTTP_PROXY, HTTPS_PROXY and NO_PROXY from the environment; the result records the proxy used)")
 	f.StringArrayVar(&o.thresholds, "threshold", nil, "pass/fail criterion, e.g. 'p99<250ms', 'error_rate<1%' (repeatable)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no live progress on stderr")
 	f.IntVar(&o.count, "count", 1, "run the plan N times; every repetition is kept in the one result file (compare needs >= 4)")
@@ -180,6 +184,16 @@ func resolvePlan(flags *pflag.FlagSet, o *runOptions) (*plan.Plan, error) {
 	}
 	if flags.Changed("max-body-bytes") {
 		p.MaxBodyBytes = o.maxBody
+	}
+	if flags.Changed("dns-ttl") {
+		ttl, err := plan.ParseDNSTTL(o.dnsTTL)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--dns-ttl: %w", err))
+		}
+		p.DNSTTL = ttl
+	}
+	if flags.Changed("proxy") {
+		p.Proxy = o.proxy
 	}
 	p.Thresholds = append(p.Thresholds, o.thresholds...)
 	if flags.Changed("profile") {

@@ -28,8 +28,11 @@ func (e *handshakeError) Unwrap() error { return e.err }
 // net/http, some of which exist only as message text.
 //
 // The order matters where an error matches several kinds: cancellation
-// first (it causes the other symptoms), then our own deadline, then DNS,
-// TLS, the socket errors, and a premature EOF last.
+// first (it causes the other symptoms), then our own deadline, the proxy,
+// DNS, TLS, the socket errors, and a premature EOF last.
+//
+// Classify knows nothing of the connection; classifyOnConn adds what the
+// caller knows of it.
 func Classify(err error) results.ErrKind {
 	if err == nil {
 		return results.KindNone
@@ -39,6 +42,18 @@ func Classify(err error) results.ErrKind {
 		return results.KindCanceled
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return results.KindTimeout
+	}
+	var (
+		refused *proxyError
+		opErr   *net.OpError
+	)
+	switch {
+	case errors.As(err, &refused):
+		return results.KindProxy
+	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		// net/http's wrapping of any failure to reach the proxy (its
+		// name, its port, its TLS): the target was never tried.
+		return results.KindProxy
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
@@ -73,6 +88,20 @@ func Classify(err error) results.ErrKind {
 	return classifyText(err.Error())
 }
 
+// classifyOnConn is Classify for a request that knows whether its
+// connection was reused and whether any response byte arrived. A reused
+// connection closed or reset before the response began is the race between
+// the server's idle timeout and the reuse, not a fault of a fresh
+// exchange: the request may never have been read, or been read and
+// dropped, and (unlike net/http) perfkit does not resend it to find out.
+func classifyOnConn(err error, reused, responded bool) results.ErrKind {
+	k := Classify(err)
+	if reused && !responded && (k == results.KindConnClosed || k == results.KindConnReset) {
+		return results.KindEOFReusedConn
+	}
+	return k
+}
+
 // isTLSError reports the typed errors of crypto/tls and crypto/x509.
 func isTLSError(err error) bool {
 	var (
@@ -105,7 +134,8 @@ var textKinds = []struct {
 	text string
 	kind results.ErrKind
 }{
-	{"server closed idle connection", results.KindConnClosed},
+	// net/http says so only of a kept-alive connection it was reusing.
+	{"server closed idle connection", results.KindEOFReusedConn},
 	{"server sent GOAWAY", results.KindConnClosed},
 	{"server gave HTTP response to HTTPS client", results.KindTLS},
 	{"malformed HTTP", results.KindProtocol},

@@ -51,9 +51,14 @@ func TestClassify(t *testing.T) {
 		{"parser", protocolError("invalid status line"), results.KindProtocol},
 		{"textproto", urlErr(textproto.ProtocolError("malformed MIME header line")), results.KindProtocol},
 		{"net/http malformed", urlErr(errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "x"`)), results.KindProtocol},
-		{"net/http closed idle", urlErr(errors.New("http: server closed idle connection")), results.KindConnClosed},
+		{"net/http closed idle", urlErr(errors.New("http: server closed idle connection")), results.KindEOFReusedConn},
 		{"plain HTTP from an https URL", urlErr(errors.New("http: server gave HTTP response to HTTPS client")), results.KindTLS},
 		{"body too large", fmt.Errorf("read: %w", errBodyTooLarge), results.KindBodyTooLarge},
+		{"proxy refused CONNECT", urlErr(&proxyError{status: "403 Forbidden"}), results.KindProxy},
+		{"proxy refused the connection", urlErr(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: opErr("dial", syscall.ECONNREFUSED)}), results.KindProxy},
+		{"proxy name unresolvable", urlErr(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "proxy.invalid", IsNotFound: true}}), results.KindProxy},
+		{"proxy dial timed out", urlErr(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: context.DeadlineExceeded}), results.KindTimeout},
+		{"proxy dial canceled", urlErr(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: context.Canceled}), results.KindCanceled},
 		{"unreachable", opErr("connect", syscall.EHOSTUNREACH), results.KindOther},
 		{"anything else", errors.New("boom"), results.KindOther},
 	}
@@ -61,6 +66,32 @@ func TestClassify(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := Classify(tt.err); got != tt.want {
 				t.Errorf("Classify(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestClassifyOnConn(t *testing.T) {
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	tests := []struct {
+		name              string
+		err               error
+		reused, responded bool
+		want              results.ErrKind
+	}{
+		{"EOF on a fresh connection", io.EOF, false, false, results.KindConnClosed},
+		{"reset on a fresh connection", reset, false, false, results.KindConnReset},
+		{"EOF on a reused connection", io.EOF, true, false, results.KindEOFReusedConn},
+		{"reset on a reused connection", reset, true, false, results.KindEOFReusedConn},
+		{"EOF once the response began", io.ErrUnexpectedEOF, true, true, results.KindConnClosed},
+		{"reset once the response began", reset, true, true, results.KindConnReset},
+		{"timeout on a reused connection", os.ErrDeadlineExceeded, true, false, results.KindTimeout},
+		{"canceled on a reused connection", errCanceled, true, false, results.KindCanceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := classifyOnConn(tt.err, tt.reused, tt.responded); got != tt.want {
+				t.Errorf("classifyOnConn(%v, reused %v, responded %v) = %v, want %v", tt.err, tt.reused, tt.responded, got, tt.want)
 			}
 		})
 	}

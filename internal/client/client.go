@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,9 +51,24 @@ type Config struct {
 	// monotonic clock reading (come from time.Now). time.Now() in New when zero.
 	Base time.Time
 	// Proxy picks the proxy for a request, as http.Transport.Proxy does.
-	// Endpoints it returns a proxy for are sent through net/http.
-	// http.ProxyFromEnvironment when nil.
+	// Its answer for each endpoint, asked in New, picks the endpoint's path
+	// for good, so it must not change: endpoints it returns a proxy for are
+	// sent through net/http. http.ProxyFromEnvironment when nil
+	// (HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read once per process);
+	// ProxySetting builds it from a --proxy value. An endpoint's
+	// Proxy-Authorization header goes to its proxy only: on the CONNECT
+	// request for https, on the request itself for http, and nowhere when
+	// the endpoint goes direct.
 	Proxy func(*http.Request) (*url.URL, error)
+	// Resolver looks up host names, for endpoints and proxies alike.
+	// net.DefaultResolver when nil.
+	Resolver Resolver
+	// DNSTTL is how long a lookup's answer serves new connections: 0 looks
+	// the name up again for every new connection, DNSForever keeps the
+	// first answer. Either way a kept-alive connection stays on the
+	// address it dialed, and new connections take the answer's addresses
+	// in turn.
+	DNSTTL time.Duration
 }
 
 // Outcome is what one request measured. Do fills it in place.
@@ -70,7 +86,7 @@ type Outcome struct {
 	Done      time.Duration // the last body byte was read, or the request failed
 
 	NewConn           bool          // a connection was dialed for this request
-	DNS, Connect, TLS time.Duration // phase durations when NewConn (DNS 0 for an IP literal)
+	DNS, Connect, TLS time.Duration // phase durations when NewConn (DNS 0 for an IP literal or a cached answer)
 	BytesIn, BytesOut int64         // wire bytes: response (status line + headers + body) and request
 }
 
@@ -95,10 +111,12 @@ type Client struct {
 	noKeepAlive bool
 	insecure    bool
 	proxy       func(*http.Request) (*url.URL, error)
-	// dialer opens the fast path's TCP connections. TCP keep-alive probes
-	// are off: a load test keeps its connections busy, and setting them up
-	// costs syscalls on every dial.
-	dialer net.Dialer
+	// dialer opens every TCP connection. TCP keep-alive probes are off: a
+	// load test keeps its connections busy, and setting them up costs
+	// syscalls on every dial.
+	dialer  net.Dialer
+	dns     *dnsCache
+	proxies []string // the proxies endpoints use, as Proxy reports them
 
 	eps     []endpoint
 	origins []origin
@@ -129,6 +147,9 @@ func newClient(cfg Config, forceStd bool) (*Client, error) {
 	if cfg.MaxBody < 0 {
 		errs = append(errs, fmt.Errorf("max body %d is negative", cfg.MaxBody))
 	}
+	if cfg.DNSTTL < 0 && cfg.DNSTTL != DNSForever {
+		errs = append(errs, fmt.Errorf("DNS TTL %v is negative (DNSForever keeps the first answer)", cfg.DNSTTL))
+	}
 	c := &Client{
 		base:        cfg.Base,
 		timeout:     cfg.Timeout,
@@ -150,6 +171,11 @@ func newClient(cfg Config, forceStd bool) (*Client, error) {
 	if c.proxy == nil {
 		c.proxy = http.ProxyFromEnvironment
 	}
+	var resolver Resolver = net.DefaultResolver
+	if cfg.Resolver != nil {
+		resolver = cfg.Resolver
+	}
+	c.dns = newDNSCache(resolver, cfg.DNSTTL, c.timeout, c.base)
 
 	ua := defaultUserAgent()
 	originIndex := make(map[string]int)
@@ -160,15 +186,25 @@ func newClient(cfg Config, forceStd bool) (*Client, error) {
 			errs = append(errs, fmt.Errorf("endpoint %d: %w", i, err))
 			continue
 		}
-		e.std = cfg.HTTP2 || forceStd
-		if !e.std {
-			proxied, err := c.proxied(e)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("endpoint %d: %w", i, err))
-				continue
-			}
-			e.std = proxied
+		proxy, err := c.proxyFor(e)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("endpoint %d: %w", i, err))
+			continue
 		}
+		if proxy != nil {
+			if name := proxyName(proxy); !slices.Contains(c.proxies, name) {
+				c.proxies = append(c.proxies, name)
+			}
+			if e.url.Scheme == "http" && len(e.proxyAuth) > 0 {
+				// Sent to the proxy with the request itself; a proxy
+				// consumes it rather than forwarding it.
+				e.header = e.header.Clone()
+				e.header["Proxy-Authorization"] = e.proxyAuth
+			}
+		} else {
+			e.proxyAuth = nil // no proxy to give it to
+		}
+		e.std = cfg.HTTP2 || forceStd || proxy != nil
 		if e.std {
 			c.nStd++
 		} else {
@@ -195,15 +231,15 @@ func newClient(cfg Config, forceStd bool) (*Client, error) {
 	return c, nil
 }
 
-// proxied reports whether the configured proxy function applies to e.
-func (c *Client) proxied(e endpoint) (bool, error) {
+// proxyFor returns the proxy that e goes through, nil when none.
+func (c *Client) proxyFor(e endpoint) (*url.URL, error) {
 	u := *e.url
 	req := &http.Request{Method: e.method, URL: &u, Header: http.Header{}, Host: u.Host}
 	p, err := c.proxy(req)
 	if err != nil {
-		return false, fmt.Errorf("choose proxy: %w", err)
+		return nil, fmt.Errorf("choose proxy: %w", err)
 	}
-	return p != nil, nil
+	return p, nil
 }
 
 // NewConn returns the connection state of one virtual user.

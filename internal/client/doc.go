@@ -16,13 +16,23 @@
 //   - nothing is retried. net/http quietly resends an idempotent request whose
 //     reused connection turned out dead; a load generator that does so hides
 //     exactly the failures it exists to find. Here the request is an error
-//     and the next one dials afresh.
+//     and the next one dials afresh. A reused connection that the server
+//     closed or reset before answering (its idle timeout racing the reuse)
+//     is its own kind, eof_reused_conn, so it is not blamed on the target
+//     as a plain closed or reset connection would be.
 //
 // net/http is used only where its machinery is needed: HTTP/2 (Config.HTTP2)
-// and endpoints that an HTTP proxy from the environment applies to. That path
+// and endpoints a proxy applies to (Config.Proxy: the environment's
+// HTTP_PROXY, HTTPS_PROXY and NO_PROXY unless told otherwise). That path
 // allocates and estimates header bytes, and it stops net/http's own retries
 // by failing the request as soon as the transport takes a second connection
-// for it.
+// for it. A proxy that refuses the CONNECT tunnel, or cannot be reached,
+// fails the request as kind proxy.
+//
+// Both paths resolve names through one cache (Config.Resolver,
+// Config.DNSTTL): by default every new connection looks its name up again,
+// and new connections take the answer's addresses in turn. A kept-alive
+// connection never resolves, so keep-alive pins the address it dialed.
 //
 // Outcomes are data, not Go errors: every failure is classified into a
 // results.ErrKind by Classify, and the engine records it like any response.

@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -119,7 +118,7 @@ func (c *fastConn) fail(s *slot, out *Outcome, err error) {
 	if c.closed.Load() {
 		out.Kind = results.KindCanceled
 	} else {
-		out.Kind = Classify(err)
+		out.Kind = classifyOnConn(err, !out.NewConn, out.FirstByte != 0)
 	}
 	c.drop(s)
 }
@@ -180,17 +179,22 @@ func (c *fastConn) connect(ctx context.Context, o *origin, out *Outcome) (raw, c
 	base := c.cl.base
 	t := out.Start
 	var addrs []net.IPAddr
+	first := 0
 	if o.ip != nil {
 		addrs = []net.IPAddr{{IP: o.ip, Zone: o.zone}}
 	} else {
-		addrs, err = net.DefaultResolver.LookupIPAddr(ctx, o.host)
+		var looked bool
+		addrs, first, looked, err = c.cl.dns.resolve(ctx, o.host, nil)
 		now := time.Since(base)
-		out.DNS, t = now-t, now
+		if looked {
+			out.DNS = now - t
+		}
+		t = now
 		if err != nil {
 			return nil, nil, err
 		}
 	}
-	raw, err = dialAny(ctx, &c.cl.dialer, addrs, o.port)
+	raw, err = dialAny(ctx, &c.cl.dialer, addrs, first, o.port)
 	now := time.Since(base)
 	out.Connect, t = now-t, now
 	if err != nil {
@@ -210,29 +214,6 @@ func (c *fastConn) connect(ctx context.Context, o *origin, out *Outcome) (raw, c
 	}
 	out.Sent = now
 	return raw, tc, nil
-}
-
-// dialAny tries the addresses in the resolver's order and returns the
-// first connection, or the first error when none connects.
-func dialAny(ctx context.Context, d *net.Dialer, addrs []net.IPAddr, port int) (net.Conn, error) {
-	var first error
-	for _, a := range addrs {
-		addr := net.JoinHostPort(a.String(), strconv.Itoa(port))
-		conn, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			return conn, nil
-		}
-		if first == nil {
-			first = err
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if first == nil {
-		first = errors.New("dial: no addresses")
-	}
-	return nil, first
 }
 
 // Close aborts any in-flight Do and closes every connection.

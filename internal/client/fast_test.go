@@ -324,7 +324,7 @@ func TestNoSilentRetry(t *testing.T) {
 					closed <- struct{}{}
 				}
 			},
-			kinds: []results.ErrKind{results.KindConnClosed, results.KindConnReset},
+			kinds: []results.ErrKind{results.KindEOFReusedConn},
 		},
 		{
 			name: "closed after reading the next request",
@@ -338,7 +338,7 @@ func TestNoSilentRetry(t *testing.T) {
 					closed <- struct{}{}
 				}
 			},
-			kinds: []results.ErrKind{results.KindConnClosed},
+			kinds: []results.ErrKind{results.KindEOFReusedConn},
 		},
 	}
 	for _, tt := range tests {

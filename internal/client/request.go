@@ -25,6 +25,9 @@ type endpoint struct {
 	host   string      // Host header override; "" sends the URL's host
 	header http.Header // the user's headers plus User-Agent; read-only once built
 	body   []byte
+	// proxyAuth is the user's Proxy-Authorization header, kept out of req
+	// and header: it is for a proxy, never for the target.
+	proxyAuth []string
 }
 
 // prepare validates ep and encodes its request. Errors name the problem and
@@ -79,6 +82,9 @@ func prepare(ep Endpoint, ua string, noKeepAlive bool) (endpoint, error) {
 					break
 				}
 			}
+			continue
+		case strings.EqualFold(k, "Proxy-Authorization"):
+			e.proxyAuth = vs
 			continue
 		case strings.EqualFold(k, "User-Agent"):
 			hasUA = true

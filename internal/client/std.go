@@ -16,7 +16,7 @@ import (
 
 // errRetried replaces the result of a request that net/http tried to send
 // a second time.
-var errRetried = errors.New("net/http retried the request after its reused connection failed; counted as a closed connection")
+var errRetried = errors.New("net/http retried the request after its connection failed; counted as that failure, not retried")
 
 // stdConn sends one virtual user's requests through net/http: HTTP/2, or
 // HTTP/1.1 through a proxy. It allocates per request; that is accepted
@@ -58,10 +58,11 @@ func (c *Client) newStdConn() *stdConn {
 
 // transport builds a net/http transport for the given protocols.
 func (c *Client) transport(p *http.Protocols) *http.Transport {
-	d := c.dialer
 	return &http.Transport{
-		Proxy:       c.proxy,
-		DialContext: d.DialContext,
+		Proxy:                  c.proxy,
+		GetProxyConnectHeader:  connectHeader,
+		OnProxyConnectResponse: refusedTunnel,
+		DialContext:            c.dialContext,
 		TLSClientConfig: &tls.Config{
 			InsecureSkipVerify: c.insecure,
 		},
@@ -97,6 +98,9 @@ func (s *stdConn) Do(ep int, out *Outcome) {
 	defer cancel()
 	tr := &stdTrace{base: cl.base, abort: cancel, closeRetried: s.own != nil}
 	ctx = httptrace.WithClientTrace(ctx, tr.clientTrace())
+	if len(e.proxyAuth) > 0 && e.url.Scheme == "https" {
+		ctx = context.WithValue(ctx, proxyAuthKey{}, e.proxyAuth)
+	}
 
 	u := *e.url
 	req := (&http.Request{
@@ -143,13 +147,19 @@ func (s *stdConn) Do(ep int, out *Outcome) {
 
 func (s *stdConn) classify(out *Outcome, tr *stdTrace, err error) {
 	out.Err = err
+	reused, retried := tr.connection()
 	switch {
 	case s.ctx.Err() != nil:
 		out.Kind = results.KindCanceled
-	case tr.wasRetried():
+	case retried && reused:
+		// net/http resends only what failed on a reused connection before
+		// the response began.
+		out.Kind, out.Err = results.KindEOFReusedConn, errRetried
+	case retried:
+		// An HTTP/2 connection out of streams: no reuse failed.
 		out.Kind, out.Err = results.KindConnClosed, errRetried
 	default:
-		out.Kind = Classify(err)
+		out.Kind = classifyOnConn(err, reused, out.FirstByte != 0)
 	}
 }
 
@@ -259,10 +269,12 @@ func (t *stdTrace) gotConnHook(info httptrace.GotConnInfo) {
 	t.abort()
 }
 
-func (t *stdTrace) wasRetried() bool {
+// connection reports whether the request's first connection was a reused
+// one, and whether net/http took a second.
+func (t *stdTrace) connection() (reused, retried bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.retried
+	return t.got && t.reused, t.retried
 }
 
 // copyTo fills the outcome's timing from the trace. reqBytes is the

@@ -169,8 +169,8 @@ func TestStdNoRetry(t *testing.T) {
 			defer conn.Close()
 			checkOK(t, do(conn, 0), 200)
 			out := do(conn, 0)
-			if out.Kind != results.KindConnClosed {
-				t.Fatalf("got kind %v (err %v), want connection_closed", out.Kind, out.Err)
+			if out.Kind != results.KindEOFReusedConn {
+				t.Fatalf("got kind %v (err %v), want eof_reused_conn", out.Kind, out.Err)
 			}
 			if got := srv.requests.Load() - before; got != 2 {
 				t.Errorf("got %d requests at the server after 2 Do, want 2 (no retry)", got)

@@ -134,6 +134,9 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, erro
 		Warmup: p.Warmup, Insecure: p.Insecure,
 		Generator: gen, Warnings: warnings,
 	})
+	if c, ok := e.factory.(*client.Client); ok {
+		run.Proxy = c.Proxy()
+	}
 	return &results.Result{
 		Schema:         results.Schema,
 		PerfkitVersion: opts.Version,
@@ -172,6 +175,8 @@ func newClient(p *plan.Plan, base time.Time) (ConnFactory, error) {
 		HTTP2:       p.HTTP2,
 		Insecure:    p.Insecure,
 		Base:        base,
+		DNSTTL:      p.DNSTTL,
+		Proxy:       client.ProxySetting(p.Proxy),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("prepare requests: %w", err)

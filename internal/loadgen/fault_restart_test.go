@@ -100,7 +100,7 @@ func faultOutage(t *testing.T, tests []outageCase) {
 				t.Fatal(err)
 			}
 			t.Logf("outcomes: %v", faultKinds(run))
-			faultWantKinds(t, run, faultOK, "connection_refused", "connection_closed", "connection_reset")
+			faultWantKinds(t, run, faultOK, "connection_refused", "connection_closed", "connection_reset", "eof_reused_conn")
 
 			var outage int64 // requests in intervals wholly inside the outage
 			firstAfter := -1

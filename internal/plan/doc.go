@@ -3,9 +3,9 @@
 // turns plan files and command-line values into that description.
 //
 // A Plan comes either from YAML (Load, Parse) or from flags (ParseDuration,
-// ParseStages, ParseHeader, ParseBody); the command line lays the flags
-// that were set over the file's plan and then calls SetDefaults and
-// Validate. Every problem is reported at once, each naming the field (and,
+// ParseStages, ParseHeader, ParseBody, ParseDNSTTL); the command line lays
+// the flags that were set over the file's plan and then calls SetDefaults
+// and Validate. Every problem is reported at once, each naming the field (and,
 // for files, the line) it concerns, because a plan is usually fixed in one
 // sitting.
 //

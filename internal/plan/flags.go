@@ -43,6 +43,31 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// ParseDNSTTL parses a DNS TTL: "forever" (DNSTTLForever), "0" (look up
+// on every new connection) or a duration such as 30s.
+func ParseDNSTTL(s string) (time.Duration, error) {
+	switch strings.TrimSpace(s) {
+	case "forever":
+		return DNSTTLForever, nil
+	case "-1":
+		// vegeta's -dns-ttl spelling of "no caching", where 0 is forever.
+		return 0, fmt.Errorf("invalid DNS TTL %q: 0 looks the name up for every new connection (vegeta's -1), forever keeps the first answer (vegeta's 0)", s)
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w; or forever to keep the first answer", err)
+	}
+	return d, nil
+}
+
+// formatDNSTTL is ParseDNSTTL's inverse.
+func formatDNSTTL(d time.Duration) string {
+	if d == DNSTTLForever {
+		return "forever"
+	}
+	return formatDuration(d)
+}
+
 // isDecimal reports whether s is an unsigned decimal number such as "12"
 // or "2.5". Unlike strconv.ParseFloat it refuses "inf", "NaN", exponents,
 // hex and underscores, none of which a person means by a count.

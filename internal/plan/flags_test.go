@@ -49,6 +49,39 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
+func TestParseDNSTTL(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr string
+	}{
+		{"0", 0, ""},
+		{"1s", time.Second, ""},
+		{"5m", 5 * time.Minute, ""},
+		{"forever", DNSTTLForever, ""},
+		{" forever ", DNSTTLForever, ""},
+		{"never", 0, `invalid duration "never" (use e.g. 30s, 1m30s); or forever to keep the first answer`},
+		{"-1s", 0, `invalid duration "-1s": must not be negative (use e.g. 30s, 1m30s); or forever to keep the first answer`},
+		{"-1", 0, `invalid DNS TTL "-1": 0 looks the name up for every new connection (vegeta's -1), forever keeps the first answer (vegeta's 0)`},
+	}
+	for _, tt := range tests {
+		got, err := ParseDNSTTL(tt.in)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("ParseDNSTTL(%q): %v", tt.in, err)
+		case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+			t.Errorf("ParseDNSTTL(%q): got error %v, want %q", tt.in, err, tt.wantErr)
+		case got != tt.want:
+			t.Errorf("ParseDNSTTL(%q): got %v, want %v", tt.in, got, tt.want)
+		}
+		if err == nil {
+			if back, err := ParseDNSTTL(formatDNSTTL(got)); err != nil || back != got {
+				t.Errorf("ParseDNSTTL(formatDNSTTL(%v)): got %v, %v", got, back, err)
+			}
+		}
+	}
+}
+
 func TestParseStages(t *testing.T) {
 	tests := []struct {
 		in      string

@@ -29,6 +29,8 @@ type jsonPlan struct {
 	HTTP2        bool           `json:"http2"`
 	Insecure     bool           `json:"insecure"`
 	MaxBodyBytes int64          `json:"max_body_bytes"`
+	DNSTTL       jsonDNSTTL     `json:"dns_ttl,omitempty"`
+	Proxy        string         `json:"proxy,omitempty"`
 	Endpoints    []jsonEndpoint `json:"endpoints"`
 	Thresholds   []string       `json:"thresholds,omitempty"`
 	Gates        []string       `json:"gates,omitempty"`
@@ -78,6 +80,23 @@ func (d *jsonDuration) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// jsonDNSTTL is Plan.DNSTTL written as ParseDNSTTL reads it. The key is
+// left out at its default (0), as in echoes written before it existed.
+type jsonDNSTTL time.Duration
+
+func (d jsonDNSTTL) MarshalText() ([]byte, error) {
+	return []byte(formatDNSTTL(time.Duration(d))), nil
+}
+
+func (d *jsonDNSTTL) UnmarshalText(text []byte) error {
+	v, err := ParseDNSTTL(string(text))
+	if err != nil {
+		return err
+	}
+	*d = jsonDNSTTL(v)
+	return nil
+}
+
 // MarshalJSON writes the plan's echo. It has a value receiver so that
 // both Plan and *Plan marshal this way.
 func (p Plan) MarshalJSON() ([]byte, error) {
@@ -97,6 +116,8 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 		HTTP2:        p.HTTP2,
 		Insecure:     p.Insecure,
 		MaxBodyBytes: p.MaxBodyBytes,
+		DNSTTL:       jsonDNSTTL(p.DNSTTL),
+		Proxy:        p.Proxy,
 		Thresholds:   p.Thresholds,
 		Gates:        p.Gates,
 	}
@@ -159,6 +180,8 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 		HTTP2:        j.HTTP2,
 		Insecure:     j.Insecure,
 		MaxBodyBytes: j.MaxBodyBytes,
+		DNSTTL:       time.Duration(j.DNSTTL),
+		Proxy:        j.Proxy,
 		Thresholds:   j.Thresholds,
 		Gates:        j.Gates,
 	}

@@ -47,6 +47,7 @@ func TestJSONRoundTrip(t *testing.T) {
 			Stages: []Stage{{Duration: time.Millisecond, Target: 0.5}}, MaxVUs: 7,
 			Warmup: time.Second, GracefulStop: 2 * time.Second, Timeout: 1500 * time.Millisecond, ThinkTime: time.Microsecond,
 			NoKeepAlive: true, HTTP2: true, Insecure: true, MaxBodyBytes: 99,
+			DNSTTL: 90 * time.Second, Proxy: "http://proxy.test:3128",
 			Endpoints: []Endpoint{{
 				Name: "e", Method: "PUT", URL: "http://127.0.0.1/", Weight: 4, BodyFile: "b.json", Body: []byte("xyz"),
 				Headers: []Header{{Name: "A", Value: "1"}, {Name: "B", Value: "2", Secret: true}},
@@ -55,6 +56,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		})
 	})
 	t.Run("zero", func(t *testing.T) { roundTrip(t, &Plan{}) })
+	t.Run("DNS forever", func(t *testing.T) { roundTrip(t, &Plan{DNSTTL: DNSTTLForever, Proxy: ProxyNone}) })
 }
 
 func TestJSONShape(t *testing.T) {

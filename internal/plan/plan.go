@@ -15,6 +15,15 @@ const (
 	DefaultEndpointName       = "default" // the name of a plan's only endpoint when none is given
 )
 
+// DNSTTLForever as Plan.DNSTTL keeps each name's first answer for the whole
+// run ("forever" in a plan and on the command line). It equals
+// client.DNSForever, to which the engine passes it unchanged.
+const DNSTTLForever time.Duration = -1
+
+// ProxyNone as Plan.Proxy sends requests direct, ignoring the environment's
+// proxy settings. It equals client.ProxyNone.
+const ProxyNone = "none"
+
 // Bounds of the open model's default pool (see DefaultMaxVUs).
 const (
 	MinDefaultMaxVUs = 100
@@ -86,6 +95,18 @@ type Plan struct {
 	HTTP2        bool
 	Insecure     bool  // skip TLS certificate verification
 	MaxBodyBytes int64 // response bytes read per request; DefaultMaxBodyBytes when 0
+
+	// DNSTTL is how long a DNS answer serves new connections: 0 (the
+	// default) looks the name up again for every new connection,
+	// DNSTTLForever keeps the first answer. Either way new connections
+	// take the answer's addresses in turn, and a kept-alive connection stays
+	// on the address it dialed.
+	DNSTTL time.Duration
+	// Proxy routes the requests: "" (the default) follows HTTP_PROXY,
+	// HTTPS_PROXY and NO_PROXY from the environment, ProxyNone goes direct
+	// whatever they say, and a proxy URL sends every request through that
+	// proxy (NO_PROXY does not apply to it).
+	Proxy string
 
 	Endpoints  []Endpoint
 	Thresholds []string // expressions for internal/threshold

@@ -222,6 +222,16 @@ func TestValidate(t *testing.T) {
 			`endpoints[3]: name: invalid "a b": want 1 to 128 letters, digits or - _ . : / ~`,
 			"endpoints[3]: weight: at most 1000000, got 1000001",
 		}},
+		{"network", func(p *Plan) { p.DNSTTL, p.Proxy = DNSTTLForever, ProxyNone }, nil},
+		{"proxy URL", func(p *Plan) { p.DNSTTL, p.Proxy = time.Minute, "socks5h://u:p@proxy.test:1080" }, nil},
+		{"negative DNS TTL", func(p *Plan) { p.DNSTTL = -time.Second }, []string{"dns_ttl: must be >= 0 or forever, got -1s"}},
+		{"proxy without scheme", func(p *Plan) { p.Proxy = "proxy.test:3128" }, []string{
+			`proxy: proxy.test:3128: scheme "proxy.test" is not one of http, https, socks5, socks5h (e.g. http://proxy.example:3128)`,
+		}},
+		{"proxy without host", func(p *Plan) { p.Proxy = "http://u:pw@" }, []string{"proxy: http://redacted@: no host"}},
+		{"proxy not a URL", func(p *Plan) { p.Proxy = "http://u:pw@[::1" }, []string{
+			"proxy: not a URL: want e.g. http://proxy.example:3128, or none",
+		}},
 		{"thresholds", func(p *Plan) {
 			p.Thresholds = []string{"p95<500ms", "p95<5xx", "p99{endpoint=create-order}<1s", "p99{endpoint=default}<1s"}
 		}, []string{

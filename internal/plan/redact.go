@@ -12,11 +12,14 @@ const Redaction = "[redacted]"
 
 // Redacted returns a deep copy of the plan that is safe to store and show:
 // values of secret headers (Header.Secret or IsSecretHeader) become
-// Redaction, as do URL user info and query parameters whose names look
-// secret (?api_key=...). Bodies are copied, since the echo records only
+// Redaction, as do URL user info (of endpoints and the proxy) and query
+// parameters whose names look secret (?api_key=...). Bodies are copied, since the echo records only
 // their length.
 func (p *Plan) Redacted() *Plan {
 	c := p.clone()
+	if c.Proxy != "" && c.Proxy != ProxyNone {
+		c.Proxy = redactURL(c.Proxy)
+	}
 	if c.Profile != nil {
 		// Headers sent to the profiling endpoint are credentials for
 		// the target's internals; none of their values is echoed.

@@ -57,9 +57,10 @@ func TestRedactURL(t *testing.T) {
 // TestRedactedNeverLeaks marshals a redacted plan full of secrets and
 // searches the JSON for any of them.
 func TestRedactedNeverLeaks(t *testing.T) {
-	secrets := []string{"s3cr3t-bearer", "c00kie-val", "k3y-val", "pa55w0rd", "marked-secret", "qs-t0ken", "us3r", "b0dy-secret"}
+	secrets := []string{"s3cr3t-bearer", "c00kie-val", "k3y-val", "pa55w0rd", "marked-secret", "qs-t0ken", "us3r", "b0dy-secret", "pr0xy-user", "pr0xy-pass"}
 	p := &Plan{
 		Duration: time.Minute,
+		Proxy:    "http://pr0xy-user:pr0xy-pass@proxy.test:3128",
 		Endpoints: []Endpoint{{
 			Name: "a",
 			URL:  "https://us3r:pa55w0rd@127.0.0.1/x?access_token=qs-t0ken&page=2",
@@ -85,7 +86,7 @@ func TestRedactedNeverLeaks(t *testing.T) {
 			t.Errorf("redacted JSON contains secret %q: %s", s, data)
 		}
 	}
-	for _, want := range []string{`"value":"text/plain"`, `"body_bytes":27`, `page=2`} {
+	for _, want := range []string{`"value":"text/plain"`, `"body_bytes":27`, `page=2`, `proxy.test:3128`} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("redacted JSON lost %s: %s", want, data)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,30 @@ func (p *Plan) problems() []*Problem {
 	p.validateEndpoints(&v)
 	p.validateThresholds(&v)
 	p.validateProfile(&v)
+	p.validateNetwork(&v)
 	return v.probs
+}
+
+// proxySchemes are the proxy URL schemes net/http speaks.
+var proxySchemes = []string{"http", "https", "socks5", "socks5h"}
+
+func (p *Plan) validateNetwork(v *validator) {
+	if p.DNSTTL < 0 && p.DNSTTL != DNSTTLForever {
+		v.add("dns_ttl", "dns_ttl", nil, "must be >= 0 or forever, got %s", formatDuration(p.DNSTTL))
+	}
+	if p.Proxy == "" || p.Proxy == ProxyNone {
+		return
+	}
+	// Messages show the URL redacted: its user info is the proxy's password.
+	u, err := url.Parse(p.Proxy)
+	switch {
+	case err != nil:
+		v.add("proxy", "proxy", nil, "not a URL: want e.g. http://proxy.example:3128, or %s", ProxyNone)
+	case !slices.Contains(proxySchemes, u.Scheme):
+		v.add("proxy", "proxy", nil, "%s: scheme %q is not one of %s (e.g. http://proxy.example:3128)", redactURL(p.Proxy), u.Scheme, strings.Join(proxySchemes, ", "))
+	case u.Hostname() == "":
+		v.add("proxy", "proxy", nil, "%s: no host", redactURL(p.Proxy))
+	}
 }
 
 var lengthFields = []string{"duration", "stages"}

@@ -30,8 +30,8 @@ const (
 var (
 	planKeys = []string{
 		"name", "vus", "duration", "rate", "stages", "max_vus", "warmup", "graceful_stop", "timeout",
-		"think_time", "no_keepalive", "http2", "insecure", "max_body_bytes", "url", "method", "headers",
-		"body", "body_file", "endpoints", "thresholds", "gates", "profile",
+		"think_time", "no_keepalive", "http2", "insecure", "max_body_bytes", "dns_ttl", "proxy", "url", "method",
+		"headers", "body", "body_file", "endpoints", "thresholds", "gates", "profile",
 	}
 	profileKeys  = []string{"url", "headers", "chunk"}
 	endpointKeys = []string{"name", "method", "url", "headers", "body", "body_file", "weight"}
@@ -325,6 +325,10 @@ func (d *decoder) plan(root *yaml.Node) *Plan {
 			p.Insecure = d.bool(l, kv.value)
 		case "max_body_bytes":
 			p.MaxBodyBytes = d.int(l, kv.value)
+		case "dns_ttl":
+			p.DNSTTL = d.dnsTTL(l, kv.value)
+		case "proxy":
+			p.Proxy = d.str(l, kv.value)
 		case "url", "method", "headers", "body", "body_file":
 			shorthand = append(shorthand, kv)
 		case "endpoints":
@@ -594,6 +598,19 @@ func (d *decoder) duration(l loc, n *yaml.Node) time.Duration {
 	}
 	if v == 0 {
 		d.zeros[l.field] = true
+	}
+	return v
+}
+
+func (d *decoder) dnsTTL(l loc, n *yaml.Node) time.Duration {
+	r, ok := d.scalar(l, n, "a duration such as 30s, or forever")
+	if !ok {
+		return 0
+	}
+	v, err := ParseDNSTTL(r.Value)
+	if err != nil {
+		d.errorf(l, n.Line, "%v", err)
+		return 0
 	}
 	return v
 }

@@ -1,7 +1,9 @@
 package results
 
 // ErrKind classifies why a request did not succeed. The names are part of
-// the result file and the summary JSON (`error_kinds`), so they never change.
+// the result file and the summary JSON (`error_kinds`), so they never change;
+// the numbers are internal (counters are indexed by them, files carry names),
+// so a new kind may go anywhere before NumKinds.
 type ErrKind uint8
 
 // Error kinds. KindNone means the exchange completed; its status code may
@@ -11,8 +13,8 @@ const (
 	KindNone ErrKind = iota
 	KindTimeout
 	KindConnRefused
-	KindConnReset
-	KindConnClosed // the peer closed the connection before a full response
+	KindConnReset  // reset by the peer (on a reused connection: after the response began)
+	KindConnClosed // closed by the peer before a full response (on a reused connection: after it began)
 	KindDNS
 	KindTLS
 	KindProtocol // malformed status line, headers or framing
@@ -21,25 +23,34 @@ const (
 	KindCanceled // cut off by the hard stop at the end of the grace period
 	KindHTTP4xx
 	KindHTTP5xx
+	// KindEOFReusedConn is a kept-alive connection the peer closed or reset
+	// before any byte of the response: the server's idle timeout racing the
+	// client's reuse. The server may or may not have processed the request,
+	// which is why it is told apart from connection_closed and
+	// connection_reset (a fresh connection) and is never retried.
+	KindEOFReusedConn
+	KindProxy // the proxy refused the tunnel (CONNECT not 200) or could not be reached
 	KindOther
 	NumKinds
 )
 
 var kindNames = [NumKinds]string{
-	KindNone:         "none",
-	KindTimeout:      "timeout",
-	KindConnRefused:  "connection_refused",
-	KindConnReset:    "connection_reset",
-	KindConnClosed:   "connection_closed",
-	KindDNS:          "dns",
-	KindTLS:          "tls",
-	KindProtocol:     "protocol",
-	KindBodyTooLarge: "body_too_large",
-	KindRedirect:     "redirect",
-	KindCanceled:     "canceled",
-	KindHTTP4xx:      "http_4xx",
-	KindHTTP5xx:      "http_5xx",
-	KindOther:        "other",
+	KindNone:          "none",
+	KindTimeout:       "timeout",
+	KindConnRefused:   "connection_refused",
+	KindConnReset:     "connection_reset",
+	KindConnClosed:    "connection_closed",
+	KindDNS:           "dns",
+	KindTLS:           "tls",
+	KindProtocol:      "protocol",
+	KindBodyTooLarge:  "body_too_large",
+	KindRedirect:      "redirect",
+	KindCanceled:      "canceled",
+	KindHTTP4xx:       "http_4xx",
+	KindHTTP5xx:       "http_5xx",
+	KindEOFReusedConn: "eof_reused_conn",
+	KindProxy:         "proxy",
+	KindOther:         "other",
 }
 
 // String returns the stable name used in result files and reports.
