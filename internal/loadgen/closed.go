@@ -16,7 +16,7 @@ import (
 const rampStep = 50 * time.Millisecond
 
 // A closed-model VU pauses after a request that failed before a connection
-// existed (refused, unresolvable, TLS handshake rejected): without a pause it
+// existed (refused, unresolvable, TLS handshake or proxy CONNECT rejected): without a pause it
 // retries at dial speed, ~15,000 times a second per VU on loopback, burning
 // the generator's CPU and flooding the result with attempts no user would
 // make. The pause doubles from minBackoff to maxBackoff and ends at the first
@@ -29,7 +29,7 @@ const (
 
 // connectFailed reports the kinds that mean no connection was established.
 func connectFailed(k results.ErrKind) bool {
-	return k == results.KindConnRefused || k == results.KindDNS || k == results.KindTLS
+	return k == results.KindConnRefused || k == results.KindDNS || k == results.KindTLS || k == results.KindProxy
 }
 
 // nextBackoff is the pause after one more connection failure in a row.

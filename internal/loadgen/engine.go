@@ -121,8 +121,8 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*results.Result, erro
 			e.cutOff.Load(), p.GracefulStop, results.KindCanceled))
 	}
 	if n := e.backoffs.Load(); n > 0 {
-		warnings = append(warnings, fmt.Sprintf("virtual users paused %d times after a request got no connection (%s, %s or %s): %s doubling to %s, so a target that is down costs at most ~%d attempts/s per VU",
-			n, results.KindConnRefused, results.KindDNS, results.KindTLS, minBackoff, maxBackoff, time.Second/maxBackoff))
+		warnings = append(warnings, fmt.Sprintf("virtual users paused %d times after a request got no connection (%s, %s, %s or %s): %s doubling to %s, so a target that is down costs at most ~%d attempts/s per VU",
+			n, results.KindConnRefused, results.KindDNS, results.KindTLS, results.KindProxy, minBackoff, maxBackoff, time.Second/maxBackoff))
 	}
 	end := time.Since(base)
 	stoppedAt := time.Duration(e.stoppedAt.Load())

@@ -264,6 +264,9 @@ func phaseTable(p results.PhasesSummary) *table {
 			})
 		}
 	}
+	if len(t.rows) > 0 || p.Reused > 0 {
+		t.rows = append(t.rows, []cell{{text: "reused"}, {text: FormatCount(p.Reused) + " (" + FormatPercent(p.ConnectionReuse) + ")"}, {}, {}, {}})
+	}
 	return t
 }
 

@@ -40,6 +40,7 @@ func closedSummary() *results.Summary {
 		Phases: results.PhasesSummary{
 			DNS:     results.PhaseMs{Count: 50, P50: 0.21, P99: 1.9, Max: 2.3},
 			Connect: results.PhaseMs{Count: 50, P50: 0.35, P99: 2.4, Max: 3.1},
+			Reused:  36862, ConnectionReuse: 36862.0 / 36912,
 		},
 		Thresholds: []results.ThresholdResult{
 			{Expr: "p95<500ms", OK: true, Value: 28.02},
@@ -75,6 +76,7 @@ func openSummary() *results.Summary {
 			DNS:     results.PhaseMs{Count: 0},
 			Connect: results.PhaseMs{Count: 812, P50: 0.4, P99: 5.2, Max: 31.9},
 			TLS:     results.PhaseMs{Count: 812, P50: 6.1, P99: 24.8, Max: 88.0},
+			Reused:  88_598, ConnectionReuse: 88598.0 / 89410,
 		},
 		Thresholds: []results.ThresholdResult{
 			{Expr: "p95<500ms", OK: true, Value: 260.4},

@@ -349,6 +349,9 @@ func combine(runs []*Run, name func(int) string, window func(r, o *Run)) (*Run, 
 			r.Status = StatusInterrupted
 		}
 		r.Insecure = r.Insecure || o.Insecure
+		if r.Proxy == "" {
+			r.Proxy = o.Proxy
+		}
 		r.Segments += max(o.Segments, 1)
 		r.Totals.add(&o.Totals)
 		for j := range o.Endpoints {

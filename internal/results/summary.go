@@ -132,6 +132,13 @@ type PhasesSummary struct {
 	DNS     PhaseMs `json:"dns_ms"`
 	Connect PhaseMs `json:"connect_ms"`
 	TLS     PhaseMs `json:"tls_ms"`
+	// Reused counts the requests sent on a connection an earlier request
+	// opened, and ConnectionReuse their share of all requests (warm-up
+	// included on both sides, as connections carry across it). A low
+	// share under keep-alive means the target or a proxy closes
+	// connections, and handshakes are part of the latency.
+	Reused          int64   `json:"reused"`
+	ConnectionReuse float64 `json:"connection_reuse"`
 }
 
 // ThresholdResult is one threshold judged against the run. Value is in the
@@ -181,9 +188,7 @@ func Summarize(res *Result, extra ...string) (*Summary, error) {
 		BytesIn: run.Totals.BytesIn, BytesOut: run.Totals.BytesOut,
 		LatencyMs: latencyMs(run.Totals.Latency), TTFBMs: latencyMs(run.Totals.TTFB),
 		StatusCodes: run.Totals.StatusCodes, ErrorKinds: run.Totals.ErrorKinds,
-		Phases: PhasesSummary{
-			DNS: phaseMs(run.Phases.DNS), Connect: phaseMs(run.Phases.Connect), TLS: phaseMs(run.Phases.TLS),
-		},
+		Phases:     phasesSummary(run),
 		Thresholds: []ThresholdResult{},
 		Warnings:   append([]string{}, run.Warnings...),
 	}
@@ -234,6 +239,9 @@ func Summarize(res *Result, extra ...string) (*Summary, error) {
 	}
 	if run.Insecure {
 		s.Warnings = append(s.Warnings, "TLS certificate verification was disabled (--insecure)")
+	}
+	if run.Proxy != "" {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("requests went through the proxy %s: latencies include it", run.Proxy))
 	}
 	if n := run.Totals.Latency.Overflow(); n > 0 {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%d latencies exceeded the histogram range (1 h) and are counted at its top", n))
@@ -426,3 +434,14 @@ func targetSummary(runs []*Run) *TargetSummary {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+func phasesSummary(run *Run) PhasesSummary {
+	p := PhasesSummary{DNS: phaseMs(run.Phases.DNS), Connect: phaseMs(run.Phases.Connect), TLS: phaseMs(run.Phases.TLS)}
+	var all int64
+	for _, iv := range run.Timeline.Intervals {
+		all += iv.Requests
+	}
+	p.Reused = max(all-p.Connect.Count, 0)
+	p.ConnectionReuse = ratio(p.Reused, all)
+	return p
+}
