@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -93,7 +92,7 @@ func runDemo(ctx context.Context, o *demoOptions) error {
 	if err := p.Validate(); err != nil {
 		return failureError(fmt.Errorf("demo plan: %w", err))
 	}
-	profiler, err := pprofcollect.NewFetcher(p.Profile.URL, http.Header{}, pprofcollect.Limits{})
+	profiler, err := pprofcollect.NewFetcher(p.Profile.URL, pprofcollect.Endpoint{}, pprofcollect.Limits{})
 	if err != nil {
 		return failureError(err)
 	}

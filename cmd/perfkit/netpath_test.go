@@ -59,6 +59,7 @@ func TestNetPathFlagsInvalid(t *testing.T) {
 		{"not a duration", []string{"--dns-ttl", "sometimes"}, []string{"--dns-ttl", `"sometimes"`}, ""},
 		{"proxy scheme", []string{"--proxy", "ftp://u:pr0xy-pass@proxy.test"}, []string{"proxy", `"ftp"`}, "pr0xy-pass"},
 		{"proxy without scheme", []string{"--proxy", "proxy.test:3128"}, []string{"proxy", "http://proxy.example:3128"}, ""},
+		{"profile-insecure without a profile", []string{"--profile-insecure"}, []string{"--profile-insecure: needs --profile"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

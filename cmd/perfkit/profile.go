@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 
@@ -292,7 +291,7 @@ func newProfileFetchCmd(s streams) *cobra.Command {
 			if seconds < 1 && kind == "cpu" {
 				return usagef("--seconds: %d, want >= 1 for a CPU profile", seconds)
 			}
-			f, err := pprofcollect.NewFetcher(args[0], http.Header{}, pprofcollect.Limits{})
+			f, err := pprofcollect.NewFetcher(args[0], pprofcollect.Endpoint{}, pprofcollect.Limits{})
 			if err != nil {
 				return usageError(err)
 			}

@@ -30,38 +30,39 @@ const defaultDuration = 10 * time.Second
 type runOptions struct {
 	streams streams
 
-	planFile     string
-	url          string
-	name         string
-	vus          int
-	duration     string
-	rate         float64
-	stages       string
-	maxVUs       int
-	warmup       string
-	gracefulStop string
-	timeout      string
-	thinkTime    string
-	method       string
-	headers      []string
-	body         string
-	noKeepAlive  bool
-	http2        bool
-	insecure     bool
-	maxBody      int64
-	dnsTTL       string
-	proxy        string
-	thresholds   []string
-	out          string
-	format       string
-	quiet        bool
-	dryRun       bool
-	metricsURL   string
-	profileURL   string
-	profileChunk string
-	count        int
-	cooldown     string
-	cooldownD    time.Duration
+	planFile        string
+	url             string
+	name            string
+	vus             int
+	duration        string
+	rate            float64
+	stages          string
+	maxVUs          int
+	warmup          string
+	gracefulStop    string
+	timeout         string
+	thinkTime       string
+	method          string
+	headers         []string
+	body            string
+	noKeepAlive     bool
+	http2           bool
+	insecure        bool
+	maxBody         int64
+	dnsTTL          string
+	proxy           string
+	thresholds      []string
+	out             string
+	format          string
+	quiet           bool
+	dryRun          bool
+	metricsURL      string
+	profileURL      string
+	profileChunk    string
+	profileInsecure bool
+	count           int
+	cooldown        string
+	cooldownD       time.Duration
 }
 
 func newRunCmd(s streams) *cobra.Command {
@@ -87,6 +88,7 @@ func newRunCmd(s streams) *cobra.Command {
 	f.StringVar(&o.format, "format", "text", "summary format: text, json or markdown")
 	f.StringVar(&o.profileURL, "profile", "", "pull pprof profiles from the target during the measured window, e.g. http://127.0.0.1:6060/debug/pprof")
 	f.StringVar(&o.profileChunk, "profile-chunk", "", "CPU profile chunk length, whole seconds (default 10s)")
+	f.BoolVar(&o.profileInsecure, "profile-insecure", false, "skip TLS certificate verification of the --profile endpoint only (a self-signed debug port); --insecure does not extend to it")
 	f.StringVar(&o.metricsURL, "metrics", "", "poll the target's Prometheus /metrics or expvar /debug/vars each second (CPU, memory, goroutines per request)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the resolved plan (secrets redacted) and exit without sending traffic")
 	return cmd
@@ -209,6 +211,13 @@ func resolvePlan(flags *pflag.FlagSet, o *runOptions) (*plan.Plan, error) {
 			dur("profile-chunk", o.profileChunk, &p.Profile.Chunk)
 		}
 	}
+	if flags.Changed("profile-insecure") {
+		if p.Profile == nil {
+			errs = append(errs, errors.New("--profile-insecure: needs --profile (or profile: in the plan)"))
+		} else {
+			p.Profile.Insecure = o.profileInsecure
+		}
+	}
 
 	if o.url != "" {
 		switch len(p.Endpoints) {
@@ -288,7 +297,7 @@ func runRun(ctx context.Context, flags *pflag.FlagSet, o *runOptions) error {
 		for _, hd := range p.Profile.Headers {
 			h.Add(hd.Name, hd.Value)
 		}
-		if x.profiler, err = pprofcollect.NewFetcher(p.Profile.URL, h, pprofcollect.Limits{}); err != nil {
+		if x.profiler, err = pprofcollect.NewFetcher(p.Profile.URL, pprofcollect.Endpoint{Header: h, Insecure: p.Profile.Insecure}, pprofcollect.Limits{}); err != nil {
 			return usageError(fmt.Errorf("--profile: %w", err))
 		}
 	}

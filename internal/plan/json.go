@@ -38,9 +38,10 @@ type jsonPlan struct {
 }
 
 type jsonProfile struct {
-	URL     string       `json:"url"`
-	Headers []jsonHeader `json:"headers,omitempty"`
-	Chunk   jsonDuration `json:"chunk"`
+	URL      string       `json:"url"`
+	Headers  []jsonHeader `json:"headers,omitempty"`
+	Chunk    jsonDuration `json:"chunk"`
+	Insecure bool         `json:"insecure,omitempty"`
 }
 
 type jsonStage struct {
@@ -122,7 +123,7 @@ func (p Plan) MarshalJSON() ([]byte, error) {
 		Gates:        p.Gates,
 	}
 	if p.Profile != nil {
-		j.Profile = &jsonProfile{URL: p.Profile.URL, Chunk: jsonDuration(p.Profile.Chunk)}
+		j.Profile = &jsonProfile{URL: p.Profile.URL, Chunk: jsonDuration(p.Profile.Chunk), Insecure: p.Profile.Insecure}
 		for _, h := range p.Profile.Headers {
 			j.Profile.Headers = append(j.Profile.Headers, jsonHeader(h))
 		}
@@ -186,7 +187,7 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 		Gates:        j.Gates,
 	}
 	if j.Profile != nil {
-		p.Profile = &Profile{URL: j.Profile.URL, Chunk: time.Duration(j.Profile.Chunk)}
+		p.Profile = &Profile{URL: j.Profile.URL, Chunk: time.Duration(j.Profile.Chunk), Insecure: j.Profile.Insecure}
 		for _, h := range j.Profile.Headers {
 			p.Profile.Headers = append(p.Profile.Headers, Header(h))
 		}

@@ -125,6 +125,10 @@ type Profile struct {
 	URL     string        // the pprof base, e.g. http://127.0.0.1:6060/debug/pprof
 	Headers []Header      // sent to the pprof endpoint only; every value is redacted in the echo
 	Chunk   time.Duration // CPU profile chunk length; DefaultProfileChunk when 0
+	// Insecure skips TLS verification of the pprof endpoint only (a
+	// debug port with a self-signed certificate); the load's Insecure
+	// does not extend to it.
+	Insecure bool
 }
 
 // DefaultProfileChunk is the CPU profile chunk length: long enough for

@@ -17,6 +17,9 @@ func TestProfileKey(t *testing.T) {
 			&Profile{URL: "http://127.0.0.1:6060/debug/pprof", Chunk: DefaultProfileChunk}, ""},
 		{"map", "url: http://127.0.0.1:1/\nduration: 1s\nprofile:\n  url: http://127.0.0.1:6060/debug/pprof\n  chunk: 5s\n  headers: {X-Token: abc}\n",
 			&Profile{URL: "http://127.0.0.1:6060/debug/pprof", Chunk: 5 * time.Second, Headers: []Header{{Name: "X-Token", Value: "abc"}}}, ""},
+		{"insecure", "url: http://127.0.0.1:1/\nduration: 1s\nprofile: {url: 'https://127.0.0.1:6060/debug/pprof', insecure: true}\n",
+			&Profile{URL: "https://127.0.0.1:6060/debug/pprof", Chunk: DefaultProfileChunk, Insecure: true}, ""},
+		{"insecure not a bool", "url: http://127.0.0.1:1/\nduration: 1s\nprofile: {url: 'https://h/', insecure: maybe}\n", nil, "insecure: want true or false"},
 		{"bad url", "url: http://127.0.0.1:1/\nduration: 1s\nprofile: ftp://x\n", nil, `plan.yaml:3: profile.url: scheme "ftp" not supported`},
 		{"bad chunk", "url: http://127.0.0.1:1/\nduration: 1s\nprofile: {url: 'http://h/', chunk: 500ms}\n", nil, "profile.chunk: must be at least 1s"},
 		{"unknown key", "url: http://127.0.0.1:1/\nduration: 1s\nprofile: {url: 'http://h/', secs: 1}\n", nil, `unknown field "secs"`},
@@ -33,7 +36,7 @@ func TestProfileKey(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		p.SetDefaults()
-		if p.Profile == nil || p.Profile.URL != c.want.URL || p.Profile.Chunk != c.want.Chunk || len(p.Profile.Headers) != len(c.want.Headers) {
+		if p.Profile == nil || p.Profile.URL != c.want.URL || p.Profile.Chunk != c.want.Chunk || len(p.Profile.Headers) != len(c.want.Headers) || p.Profile.Insecure != c.want.Insecure {
 			t.Errorf("%s: got %+v, want %+v", c.name, p.Profile, c.want)
 		}
 	}

@@ -33,7 +33,7 @@ var (
 		"think_time", "no_keepalive", "http2", "insecure", "max_body_bytes", "dns_ttl", "proxy", "url", "method",
 		"headers", "body", "body_file", "endpoints", "thresholds", "gates", "profile",
 	}
-	profileKeys  = []string{"url", "headers", "chunk"}
+	profileKeys  = []string{"url", "headers", "chunk", "insecure"}
 	endpointKeys = []string{"name", "method", "url", "headers", "body", "body_file", "weight"}
 	stageKeys    = []string{"duration", "target"}
 	headerKeys   = []string{"name", "value", "secret"}
@@ -832,7 +832,7 @@ func (d *decoder) headers(l loc, n *yaml.Node) []Header {
 	return out
 }
 
-// profile reads `profile: URL` or `profile: {url, headers, chunk}`.
+// profile reads `profile: URL` or `profile: {url, headers, chunk, insecure}`.
 func (d *decoder) profile(l loc, n *yaml.Node) *Profile {
 	r := resolve(n)
 	switch {
@@ -841,7 +841,7 @@ func (d *decoder) profile(l loc, n *yaml.Node) *Profile {
 	case r.Kind == yaml.ScalarNode:
 		return &Profile{URL: d.str(l, n)}
 	case r.Kind != yaml.MappingNode:
-		d.errorf(l, n.Line, "want a URL or a map {url, headers, chunk}, got %s", describe(r))
+		d.errorf(l, n.Line, "want a URL or a map {url, headers, chunk, insecure}, got %s", describe(r))
 		return nil
 	}
 	p := &Profile{}
@@ -855,6 +855,8 @@ func (d *decoder) profile(l loc, n *yaml.Node) *Profile {
 			p.Headers = d.headers(kl, kv.value)
 		case "chunk":
 			p.Chunk = d.duration(kl, kv.value)
+		case "insecure":
+			p.Insecure = d.bool(kl, kv.value)
 		default:
 			d.unknown(l, kv.key, profileKeys)
 		}

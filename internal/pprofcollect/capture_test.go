@@ -28,7 +28,7 @@ func captureBuild(t *testing.T, rounds int, window time.Duration, kinds []string
 	t.Helper()
 	srv := newTarget(t, rounds)
 	l := startLoad(t, srv.URL+"/work", 2, window+10*time.Second)
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestCaptureRealTarget(t *testing.T) {
 	}
 
 	srv := newTarget(t, 1)
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestCaptureRealTarget(t *testing.T) {
 // with backoff, gives up when the window ends, and says so.
 func TestCaptureBusyProfiler(t *testing.T) {
 	srv := newTarget(t, 1)
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestCapturePreflightStops(t *testing.T) {
 		{"not mounted", noPprof.URL + "/debug/pprof", results.ProfileNotMounted},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := NewFetcher(tt.base, nil, Limits{})
+			f, err := NewFetcher(tt.base, Endpoint{}, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,7 +214,7 @@ func TestCaptureStallsWithinBudget(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{Timeout: 200 * time.Millisecond})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestCapturePreflightTimeoutStopsEarly(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{Timeout: 200 * time.Millisecond})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestCapturePacesBrokenTarget(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestCaptureStopsAfterWriteTimeout(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestChunkSeconds(t *testing.T) {
 // again for the next capture (the closed connection stopped the profile).
 func TestCaptureCanceled(t *testing.T) {
 	srv := newTarget(t, 1)
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

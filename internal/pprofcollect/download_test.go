@@ -45,7 +45,7 @@ func BenchmarkFetchEndless(b *testing.B) {
 	for _, limit := range []int64{4 << 20, DefaultMaxDownload} {
 		b.Run("cap="+strconv.FormatInt(limit>>20, 10)+"MiB", func(b *testing.B) {
 			srv, _ := endlessServer(b)
-			f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{MaxDownload: limit})
+			f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{MaxDownload: limit})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func BenchmarkFetchEndless(b *testing.B) {
 func TestFetchEndlessBounded(t *testing.T) {
 	const limit = 4 << 20
 	srv, hungUp := endlessServer(t)
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{MaxDownload: limit})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{MaxDownload: limit})
 	if err != nil {
 		t.Fatal(err)
 	}

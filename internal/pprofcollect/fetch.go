@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -64,10 +65,20 @@ type Fetcher struct {
 	timed *http.Client
 }
 
+// Endpoint is how to talk to a pprof endpoint.
+type Endpoint struct {
+	// Header is sent with every request. Its values may be credentials,
+	// so they never appear in errors.
+	Header http.Header
+	// Insecure skips TLS certificate verification, for a debug port
+	// with a self-signed certificate. It is separate from the load's
+	// --insecure: trusting one endpoint says nothing about the other.
+	Insecure bool
+}
+
 // NewFetcher prepares fetches from base, e.g.
-// http://127.0.0.1:6060/debug/pprof. header is sent with every request;
-// its values may be credentials, so they never appear in errors.
-func NewFetcher(base string, header http.Header, lim Limits) (*Fetcher, error) {
+// http://127.0.0.1:6060/debug/pprof.
+func NewFetcher(base string, ep Endpoint, lim Limits) (*Fetcher, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		name := base
@@ -89,11 +100,14 @@ func NewFetcher(base string, header http.Header, lim Limits) (*Fetcher, error) {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
+	if ep.Insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	}
 	timedTr := tr.Clone()
 	timedTr.DisableKeepAlives = true
 	return &Fetcher{
 		base:   u,
-		header: header.Clone(),
+		header: ep.Header.Clone(),
 		lim:    lim.withDefaults(),
 		// No client-wide timeout: each fetch gets a deadline sized to
 		// its seconds, and CPU responses only start after those.

@@ -38,7 +38,7 @@ func TestNewFetcher(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.base, func(t *testing.T) {
-			_, err := NewFetcher(tt.base, nil, Limits{})
+			_, err := NewFetcher(tt.base, Endpoint{}, Limits{})
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("got error %v, want none", err)
@@ -63,7 +63,7 @@ func TestFetchURLs(t *testing.T) {
 		w.Write(smallProfile())
 	}))
 	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof/", http.Header{"X-Token": {"t0ken"}}, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof/", Endpoint{Header: http.Header{"X-Token": {"t0ken"}}}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestFetchHostile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			f, err := NewFetcher(srv.URL+"/debug/pprof", header, lim)
+			f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{Header: header}, lim)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -217,7 +217,7 @@ func TestFetchUnreachable(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	f, err := NewFetcher("http://"+addr+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher("http://"+addr+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestFetchBusyRealProfiler(t *testing.T) {
 		t.Fatalf("start CPU profile: %v", err)
 	}
 	defer rpprof.StopCPUProfile()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestFetchWriteTimeout(t *testing.T) {
 			srv.Config.WriteTimeout = tt.writeTimeout
 			srv.Start()
 			defer srv.Close()
-			f, err := NewFetcher(srv.URL+"/debug/pprof", nil, Limits{})
+			f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
