@@ -100,3 +100,25 @@ func TestRedactedNeverLeaks(t *testing.T) {
 		t.Errorf("Redacted shares memory with the original: %+v", p.Endpoints[0])
 	}
 }
+
+// Redaction replaces secret values by position, not by searching for
+// them, so a secret too short to search for (empty, one character) is
+// hidden all the same, and its shortness does not blank innocent text.
+func TestRedactedShortSecrets(t *testing.T) {
+	for _, v := range []string{"", "x", "7"} {
+		p := &Plan{Duration: time.Minute, Endpoints: []Endpoint{{
+			Name: "a", URL: "http://127.0.0.1/x",
+			Headers: []Header{{Name: "X-Custom", Value: v, Secret: true}, {Name: "Authorization", Value: v}, {Name: "Accept", Value: "text/x-7"}},
+		}}}
+		p.SetDefaults()
+		r := p.Redacted()
+		for i, h := range r.Endpoints[0].Headers[:2] {
+			if h.Value != Redaction {
+				t.Errorf("secret %q: header %d (%s) shows %q, want %q", v, i, h.Name, h.Value, Redaction)
+			}
+		}
+		if got := r.Endpoints[0].Headers[2].Value; got != "text/x-7" {
+			t.Errorf("secret %q: a plain header became %q", v, got)
+		}
+	}
+}
