@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfkit/perfkit/internal/compare"
 	"github.com/perfkit/perfkit/internal/plan"
+	"github.com/perfkit/perfkit/internal/pprofcollect"
 	"github.com/perfkit/perfkit/internal/report"
 	"github.com/perfkit/perfkit/internal/results"
 )
@@ -24,6 +25,9 @@ type abOptions struct {
 	strict    bool
 	format    string
 	out       string
+	// The pprof bases of the two targets: profiles need one URL per side.
+	baseProfile      string
+	candidateProfile string
 }
 
 func newABCmd(s streams) *cobra.Command {
@@ -36,9 +40,18 @@ baseline and a candidate target alternately, --count times each, so drift in
 the machine hits both sides equally, then compares them like 'perfkit compare'.
 Endpoint URLs keep their paths; their scheme and host are replaced by --base
 or --candidate. The result file (-o) keeps both sides' runs; 'perfkit compare
-FILE' compares them again later.`,
+FILE' compares them again later.
+
+With --base-profile and --candidate-profile (each side's pprof base), every
+run pulls that side's profiles, the comparison adds cpu_per_request and
+alloc_*_per_request (gates can bound them) and the profile diffs that say
+which functions changed. A plan's profile: key supplies the headers, chunk
+and insecure setting both sides share.`,
 		Example: `  perfkit ab --base http://127.0.0.1:8081 --candidate http://127.0.0.1:8082 -f plan.yaml --count 6 -o ab.json
-  perfkit ab --base http://127.0.0.1:8081/api --candidate http://127.0.0.1:8082/api -u 20 -d 10s --count 5 --gate 'p99<+10%'`,
+  perfkit ab --base http://127.0.0.1:8081/api --candidate http://127.0.0.1:8082/api -u 20 -d 10s --count 5 --gate 'p99<+10%'
+  perfkit ab --base http://127.0.0.1:8081 --candidate http://127.0.0.1:8082 -u 20 -d 15s --count 6 \
+      --base-profile http://127.0.0.1:6061/debug/pprof --candidate-profile http://127.0.0.1:6062/debug/pprof \
+      --gate 'cpu_per_request<+10%'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return failure(runAB(cmd.Context(), cmd, o))
@@ -48,6 +61,14 @@ FILE' compares them again later.`,
 	f := cmd.Flags()
 	f.StringVar(&o.base, "base", "", "baseline target: scheme://host:port (a path is prepended to the plan's paths)")
 	f.StringVar(&o.candidate, "candidate", "", "candidate target, as --base")
+	f.StringVar(&o.baseProfile, "base-profile", "", "the baseline's pprof base, e.g. http://127.0.0.1:6061/debug/pprof (with --candidate-profile)")
+	f.StringVar(&o.candidateProfile, "candidate-profile", "", "the candidate's pprof base (with --base-profile)")
+	o.run.addProfileSettingFlags(f)
+	// Hidden: ab takes one pprof URL per side. It exists so that a
+	// --profile given out of habit gets a message saying so, and so that
+	// the shared settings attach to the base side's URL in resolvePlan.
+	f.StringVar(&o.run.profileURL, "profile", "", "use --base-profile and --candidate-profile")
+	_ = f.MarkHidden("profile") // the flag was registered on the line above
 	f.StringArrayVar(&o.gates, "gate", nil, "bound on the change from base to candidate, e.g. 'p99<+10%' (repeatable)")
 	f.BoolVar(&o.strict, "strict", false, "an inconclusive gate fails the comparison")
 	f.StringVar(&o.format, "format", "text", "comparison format: text, json, markdown, html or junit")
@@ -70,22 +91,52 @@ func runAB(ctx context.Context, cmd *cobra.Command, o *abOptions) error {
 	if o.run.planFile == "" {
 		o.run.url = o.base // a plan from flags alone targets the origin's path
 	}
+	profiling := o.baseProfile != "" || o.candidateProfile != ""
+	switch {
+	case profiling && (o.baseProfile == "" || o.candidateProfile == ""):
+		return usagef("ab: profiling needs both --base-profile and --candidate-profile, one pprof URL per side")
+	case cmd.Flags().Changed("profile"):
+		return usagef("ab: --profile names one pprof URL; give one per side with --base-profile and --candidate-profile")
+	case profiling:
+		for flag, u := range map[string]string{"--base-profile": o.baseProfile, "--candidate-profile": o.candidateProfile} {
+			if _, err := pprofcollect.NewFetcher(u, pprofcollect.Endpoint{}, pprofcollect.Limits{}); err != nil {
+				return usageError(fmt.Errorf("%s: %w", flag, err))
+			}
+		}
+		// The shared settings (--profile-chunk, --profile-insecure, the
+		// plan's headers) attach to a profile; each side replaces its URL.
+		if err := cmd.Flags().Set("profile", o.baseProfile); err != nil {
+			return usageError(fmt.Errorf("--base-profile: %w", err))
+		}
+	}
 	p, err := resolvePlan(cmd.Flags(), &o.run)
 	if err != nil {
 		return err
 	}
-	if p.Profile != nil {
-		return usagef("ab: profiling needs one pprof URL per side, which ab does not take yet; profile each side with perfkit run --count and use perfkit compare")
+	if p.Profile != nil && !profiling {
+		return usagef("ab: the plan's profile: key names one pprof URL; give one per side with --base-profile and --candidate-profile")
 	}
 	planGates, err := parseGates(p.Gates, "plan gates")
 	if err != nil {
 		return err
 	}
 	sides := map[string]*plan.Plan{}
+	profilers := map[string]*pprofcollect.Fetcher{}
 	for side, origin := range map[string]string{results.SideBase: o.base, results.SideCandidate: o.candidate} {
 		q, err := retarget(p, origin)
 		if err != nil {
 			return usageError(fmt.Errorf("--%s: %w", map[string]string{results.SideBase: "base", results.SideCandidate: "candidate"}[side], err))
+		}
+		if profiling {
+			flag, pr := "--base-profile", *p.Profile
+			pr.URL = o.baseProfile
+			if side == results.SideCandidate {
+				flag, pr.URL = "--candidate-profile", o.candidateProfile
+			}
+			q.Profile = &pr
+			if profilers[side], err = newProfiler(&pr); err != nil {
+				return usageError(fmt.Errorf("%s: %w", flag, err))
+			}
 		}
 		sides[side] = q
 	}
@@ -105,7 +156,7 @@ func runAB(ctx context.Context, cmd *cobra.Command, o *abOptions) error {
 				interrupted = true
 				break
 			}
-			x := execution{plan: sides[side], streams: o.run.streams, quiet: o.run.quiet, label: fmt.Sprintf("%s %d/%d", side, i+1, count)}
+			x := execution{plan: sides[side], streams: o.run.streams, quiet: o.run.quiet, label: fmt.Sprintf("%s %d/%d", side, i+1, count), profiler: profilers[side]}
 			r, err := x.run(ctx)
 			if err != nil {
 				return err
@@ -162,7 +213,7 @@ func runAB(ctx context.Context, cmd *cobra.Command, o *abOptions) error {
 }
 
 // abPlanKeys differ between the two sides of an A/B run by design.
-var abPlanKeys = []string{"endpoints"}
+var abPlanKeys = []string{"endpoints", "profile"}
 
 // retarget returns a copy of p whose endpoint URLs point at origin: its
 // scheme and host replace theirs, and its path, if any, is prepended.

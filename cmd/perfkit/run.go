@@ -87,11 +87,17 @@ func newRunCmd(s streams) *cobra.Command {
 	f.StringVarP(&o.out, "out", "o", "", "write the result file here")
 	f.StringVar(&o.format, "format", "text", "summary format: text, json or markdown")
 	f.StringVar(&o.profileURL, "profile", "", "pull pprof profiles from the target during the measured window, e.g. http://127.0.0.1:6060/debug/pprof")
-	f.StringVar(&o.profileChunk, "profile-chunk", "", "CPU profile chunk length, whole seconds (default 10s)")
-	f.BoolVar(&o.profileInsecure, "profile-insecure", false, "skip TLS certificate verification of the --profile endpoint only (a self-signed debug port); --insecure does not extend to it")
+	o.addProfileSettingFlags(f)
 	f.StringVar(&o.metricsURL, "metrics", "", "poll the target's Prometheus /metrics or expvar /debug/vars each second (CPU, memory, goroutines per request)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the resolved plan (secrets redacted) and exit without sending traffic")
 	return cmd
+}
+
+// addProfileSettingFlags registers the profile settings run and ab share;
+// the pprof URL itself is --profile in run and one flag per side in ab.
+func (o *runOptions) addProfileSettingFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.profileChunk, "profile-chunk", "", "CPU profile chunk length, whole seconds (default 10s)")
+	f.BoolVar(&o.profileInsecure, "profile-insecure", false, "skip TLS certificate verification of the pprof endpoint only (a self-signed debug port); --insecure does not extend to it")
 }
 
 // addPlanFlags registers the flags that build a plan and repeat it; run
@@ -293,11 +299,7 @@ func runRun(ctx context.Context, flags *pflag.FlagSet, o *runOptions) error {
 	}
 	x := execution{plan: p, streams: o.streams, quiet: o.quiet, count: o.count, cooldown: o.cooldownD}
 	if p.Profile != nil {
-		h := http.Header{}
-		for _, hd := range p.Profile.Headers {
-			h.Add(hd.Name, hd.Value)
-		}
-		if x.profiler, err = pprofcollect.NewFetcher(p.Profile.URL, pprofcollect.Endpoint{Header: h, Insecure: p.Profile.Insecure}, pprofcollect.Limits{}); err != nil {
+		if x.profiler, err = newProfiler(p.Profile); err != nil {
 			return usageError(fmt.Errorf("--profile: %w", err))
 		}
 	}
@@ -385,4 +387,13 @@ func titleOf(p *plan.Plan) string {
 		return p.Endpoints[0].Method + " " + p.Endpoints[0].URL
 	}
 	return fmt.Sprintf("%d endpoints", len(p.Endpoints))
+}
+
+// newProfiler prepares the fetches a plan's profile settings describe.
+func newProfiler(pr *plan.Profile) (*pprofcollect.Fetcher, error) {
+	h := http.Header{}
+	for _, hd := range pr.Headers {
+		h.Add(hd.Name, hd.Value)
+	}
+	return pprofcollect.NewFetcher(pr.URL, pprofcollect.Endpoint{Header: h, Insecure: pr.Insecure}, pprofcollect.Limits{})
 }
