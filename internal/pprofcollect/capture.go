@@ -207,8 +207,9 @@ func (c *capture) chunkSeconds() int {
 // cpuChunk takes one CPU profile of secs seconds, retrying a busy profiler
 // with backoff while the window lasts. It reports whether the loop should
 // go on: not after the target vanished, nor after the window ran out, nor
-// after the target's WriteTimeout cut a profile off (each later chunk would
-// keep its profiler busy only to fail the same way).
+// after the target's WriteTimeout cut a profile off or a profile passed the
+// download cap (each later chunk would fail the same way, at the target's
+// or our cost).
 func (c *capture) cpuChunk(ctx context.Context, secs int) (results.Profile, bool) {
 	first, firstDone := c.cfg.Now(), c.cfg.Completed()
 	backoff := busyBackoff
@@ -230,7 +231,9 @@ func (c *capture) cpuChunk(ctx context.Context, secs int) (results.Profile, bool
 			return newItem("cpu", r, first, end, after-firstDone, attempt), false
 		}
 		it := newItem("cpu", r, start, end, after-before, attempt)
-		if r.writeTimeout {
+		if r.writeTimeout || r.status == results.ProfileOversize {
+			// The next chunk would fail alike: an oversize profile
+			// costs a full download cap each time.
 			return it, false
 		}
 		switch r.status {

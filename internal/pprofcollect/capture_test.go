@@ -315,6 +315,34 @@ func TestCaptureStopsAfterWriteTimeout(t *testing.T) {
 	}
 }
 
+// TestCaptureStopsAfterOversize: a CPU endpoint that streams past the
+// download cap is asked once, not once per chunk.
+func TestCaptureStopsAfterOversize(t *testing.T) {
+	var requests atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) { w.Write(smallProfile()) })
+	mux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		chunk := make([]byte, 64<<10)
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{MaxDownload: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(100 * time.Millisecond)
+	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(2200 * time.Millisecond), ChunkSeconds: 1, Kinds: []string{"cpu"}})
+	if n := requests.Load(); len(items) != 1 || items[0].Status != results.ProfileOversize || n != 1 {
+		t.Errorf("got %s from %d requests, want one oversize chunk from one request", summary(items), n)
+	}
+}
+
 func TestChunkSeconds(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	for _, tt := range []struct {
