@@ -2,7 +2,7 @@
 # The heavy cases CI leaves out: 2 GiB bodies, 10,000 VUs, a 10-million-
 # request soak, a day of virtual time, 5-second stalls, hostile profile
 # endpoints (tests behind the heavy build tag, without the race detector,
-# ~2 minutes on 2 cores), then, with FUZZ=1, every fuzz target for FUZZTIME
+# about a minute on 2 cores), then, with FUZZ=1, every fuzz target for FUZZTIME
 # each (default 5m: about an hour; see fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
