@@ -1,10 +1,8 @@
 package client
 
 import (
-	"bufio"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,130 +13,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/perfkit/perfkit/internal/faultserver"
 	"github.com/perfkit/perfkit/internal/results"
 )
 
-// seen is what a test proxy or target was sent.
+// seen is what a test target was sent.
 type seen struct {
 	target string // CONNECT authority, request URI or Host
 	auth   string // Proxy-Authorization
-}
-
-// connectProxy is an HTTP proxy on 127.0.0.1. CONNECT to any name opens a
-// tunnel to 127.0.0.1 at the requested port (Go never proxies loopback
-// targets, so tests name theirs e.g. target.test), or is refused with
-// status refuse when set. It answers a plain proxied request itself with
-// 200 "from proxy".
-type connectProxy struct {
-	ln     net.Listener
-	refuse int
-
-	mu    sync.Mutex
-	seen  []seen
-	conns []net.Conn
-	wg    sync.WaitGroup
-}
-
-func newConnectProxy(t *testing.T, refuse int) *connectProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	p := &connectProxy{ln: ln, refuse: refuse}
-	p.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.track(c)
-			p.wg.Go(func() { p.serve(c) })
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		p.mu.Lock()
-		for _, c := range p.conns {
-			c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *connectProxy) track(c net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.conns = append(p.conns, c)
-}
-
-// url is the proxy's URL with userinfo, when not empty.
-func (p *connectProxy) url(userinfo string) *url.URL {
-	u := &url.URL{Scheme: "http", Host: p.ln.Addr().String()}
-	if user, pw, ok := strings.Cut(userinfo, ":"); ok {
-		u.User = url.UserPassword(user, pw)
-	}
-	return u
-}
-
-func (p *connectProxy) requests() []seen {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]seen(nil), p.seen...)
-}
-
-func (p *connectProxy) serve(c net.Conn) {
-	defer c.Close()
-	br := bufio.NewReader(c)
-	for {
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		if _, err := io.Copy(io.Discard, req.Body); err != nil {
-			return
-		}
-		p.mu.Lock()
-		target := req.RequestURI
-		p.seen = append(p.seen, seen{target: req.Method + " " + target, auth: req.Header.Get("Proxy-Authorization")})
-		p.mu.Unlock()
-		switch {
-		case req.Method != http.MethodConnect:
-			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfrom proxy"); err != nil {
-				return
-			}
-			continue
-		case p.refuse != 0:
-			fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", p.refuse, http.StatusText(p.refuse))
-			return
-		}
-		_, port, err := net.SplitHostPort(target)
-		if err != nil {
-			return
-		}
-		up, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", port))
-		if err != nil {
-			io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-			return
-		}
-		p.track(up)
-		defer up.Close()
-		if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
-			return
-		}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			io.Copy(c, up)
-			c.Close()
-		}()
-		io.Copy(up, br)
-		up.Close()
-		<-done
-		return
-	}
 }
 
 // tlsTarget is an HTTPS server that records the Host and any
@@ -183,8 +65,8 @@ func TestProxyConnect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			port, targetSaw := tlsTarget(t)
-			proxy := newConnectProxy(t, 0)
-			pu := proxy.url(tt.userinfo)
+			proxy := faultserver.NewProxy(t, 0)
+			pu := proxy.URL(tt.userinfo)
 			c := newTestClient(t, Config{
 				Endpoints: []Endpoint{{URL: fmt.Sprintf("https://target.test:%d/", port), Header: tt.header}},
 				Insecure:  true, // the test certificate is not for target.test
@@ -199,8 +81,8 @@ func TestProxyConnect(t *testing.T) {
 					t.Errorf("request %d: got NewConn %v, want %v (one tunnel)", i, got, want)
 				}
 			}
-			want := []seen{{fmt.Sprintf("CONNECT target.test:%d", port), tt.wantAuth}}
-			if got := proxy.requests(); fmt.Sprint(got) != fmt.Sprint(want) {
+			want := []faultserver.ProxyRequest{{Line: fmt.Sprintf("CONNECT target.test:%d", port), Auth: tt.wantAuth}}
+			if got := proxy.Requests(); fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("proxy saw %q, want %q", got, want)
 			}
 			for _, r := range targetSaw() {
@@ -211,7 +93,7 @@ func TestProxyConnect(t *testing.T) {
 			if got := len(targetSaw()); got != 3 {
 				t.Errorf("target saw %d requests, want 3", got)
 			}
-			if got, want := c.Proxy(), "http://"+proxy.ln.Addr().String(); got != want {
+			if got, want := c.Proxy(), "http://"+proxy.Addr(); got != want {
 				t.Errorf("got Proxy() %q, want %q (no credentials)", got, want)
 			}
 		})
@@ -232,9 +114,9 @@ func TestProxyRefusesConnect(t *testing.T) {
 		name  string
 		proxy func(t *testing.T) *url.URL
 	}{
-		{"403", func(t *testing.T) *url.URL { return newConnectProxy(t, http.StatusForbidden).url("") }},
-		{"407", func(t *testing.T) *url.URL { return newConnectProxy(t, http.StatusProxyAuthRequired).url("") }},
-		{"502", func(t *testing.T) *url.URL { return newConnectProxy(t, http.StatusBadGateway).url("") }},
+		{"403", func(t *testing.T) *url.URL { return faultserver.NewProxy(t, http.StatusForbidden).URL("") }},
+		{"407", func(t *testing.T) *url.URL { return faultserver.NewProxy(t, http.StatusProxyAuthRequired).URL("") }},
+		{"502", func(t *testing.T) *url.URL { return faultserver.NewProxy(t, http.StatusBadGateway).URL("") }},
 		{"proxy down", func(*testing.T) *url.URL { return down }},
 	}
 	for _, tt := range tests {
@@ -271,13 +153,13 @@ func TestProxyAuthorizationNeverReachesTheTarget(t *testing.T) {
 		targetAuth = append(targetAuth, r.Header.Get("Proxy-Authorization"))
 		mu.Unlock()
 	})
-	proxy := newConnectProxy(t, 0)
+	proxy := faultserver.NewProxy(t, 0)
 	h := http.Header{"Proxy-Authorization": {"Bearer tok"}}
 	c := newTestClient(t, Config{
 		Endpoints: []Endpoint{{URL: "http://via-proxy.test/x", Header: h}, {URL: target.URL, Header: h}},
 		Proxy: func(r *http.Request) (*url.URL, error) {
 			if r.URL.Hostname() == "via-proxy.test" {
-				return proxy.url(""), nil
+				return proxy.URL(""), nil
 			}
 			return nil, nil
 		},
@@ -297,7 +179,7 @@ func TestProxyAuthorizationNeverReachesTheTarget(t *testing.T) {
 		}
 		conn.Close()
 	}
-	if got, want := proxy.requests(), []seen{{"GET http://via-proxy.test/x", "Bearer tok"}}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := proxy.Requests(), []faultserver.ProxyRequest{{Line: "GET http://via-proxy.test/x", Auth: "Bearer tok"}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("proxy saw %q, want %q", got, want)
 	}
 	mu.Lock()
@@ -350,7 +232,7 @@ func TestEnvironmentProxy(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	port, targetSaw := tlsTarget(t)
-	proxy := newConnectProxy(t, 0)
+	proxy := faultserver.NewProxy(t, 0)
 	direct := fmt.Sprintf("https://direct.test:%d/", port)
 	proxied := fmt.Sprintf("https://proxied.test:%d/", port)
 
@@ -364,7 +246,7 @@ func TestEnvironmentProxy(t *testing.T) {
 		cmd.Env = append(cmd.Env, kv)
 	}
 	cmd.Env = append(cmd.Env,
-		"HTTPS_PROXY="+proxy.url("bob:pw").String(),
+		"HTTPS_PROXY="+proxy.URL("bob:pw").String(),
 		"NO_PROXY=direct.test",
 		envProxyChild+"="+direct+" "+proxied,
 	)
@@ -372,8 +254,8 @@ func TestEnvironmentProxy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	if want := []seen{{fmt.Sprintf("CONNECT proxied.test:%d", port), basic("bob", "pw")}}; fmt.Sprint(proxy.requests()) != fmt.Sprint(want) {
-		t.Errorf("proxy saw %q, want %q", proxy.requests(), want)
+	if want := []faultserver.ProxyRequest{{Line: fmt.Sprintf("CONNECT proxied.test:%d", port), Auth: basic("bob", "pw")}}; fmt.Sprint(proxy.Requests()) != fmt.Sprint(want) {
+		t.Errorf("proxy saw %q, want %q", proxy.Requests(), want)
 	}
 	want := []seen{{fmt.Sprintf("direct.test:%d", port), ""}, {fmt.Sprintf("proxied.test:%d", port), ""}}
 	if got := targetSaw(); fmt.Sprint(got) != fmt.Sprint(want) {

@@ -2,7 +2,8 @@
 // targets that refuse, reset, hang, stall, trickle, lie about their length,
 // never end a body, send gigabytes, gzip bombs, huge headers or garbage,
 // redirect in circles or to another host, serve bad certificates, or die
-// and come back on the same port.
+// and come back on the same port; and a CONNECT proxy (Proxy) that tunnels
+// or refuses and records what it was asked.
 //
 // It is for tests only: it takes a testing.TB, and nothing but _test.go
 // files may import it (TestOnlyTestsImportIt holds that rule).

@@ -1,12 +1,10 @@
 package loadgen
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,25 +78,25 @@ func TestFaultProxy(t *testing.T) {
 				defer mu.Unlock()
 				targetAuth = append(targetAuth, r.Get("Proxy-Authorization"))
 			}, faultserver.Respond(200, "via proxy")))
-			proxy := newTunnelProxy(t, tt.refuse)
+			proxy := faultserver.NewProxy(t, tt.refuse)
 			_, port, _ := net.SplitHostPort(srv.Addr)
 			p := faultPlan("https://target.test:"+port+"/", plan.Plan{
 				Duration: 200 * time.Millisecond,
 				Insecure: true, // the certificate is not for target.test
-				Proxy:    "http://loadtest:pr0xy-pass@" + proxy.addr(),
+				Proxy:    "http://loadtest:pr0xy-pass@" + proxy.Addr(),
 			})
 			run := faultRun(t, p, Options{})
 			faultWantKinds(t, run, tt.want)
-			if want := "http://" + proxy.addr(); run.Proxy != want {
+			if want := "http://" + proxy.Addr(); run.Proxy != want {
 				t.Errorf("result records proxy %q, want %q", run.Proxy, want)
 			}
-			connects, auths := proxy.seen()
-			if connects == 0 {
+			seen := proxy.Requests()
+			if len(seen) == 0 {
 				t.Errorf("the proxy saw no CONNECT")
 			}
-			for _, a := range auths {
-				if want := "Basic bG9hZHRlc3Q6cHIweHktcGFzcw=="; a != want {
-					t.Errorf("proxy got Proxy-Authorization %q, want %q", a, want)
+			for _, r := range seen {
+				if want := "Basic bG9hZHRlc3Q6cHIweHktcGFzcw=="; !strings.HasPrefix(r.Line, "CONNECT ") || r.Auth != want {
+					t.Errorf("proxy got %q with Proxy-Authorization %q, want a CONNECT with %q", r.Line, r.Auth, want)
 				}
 			}
 			mu.Lock()
@@ -125,104 +123,4 @@ func TestPlanNetworkSettingsMatchTheClient(t *testing.T) {
 	if client.ProxySetting(plan.ProxyNone) == nil {
 		t.Errorf("client.ProxySetting(%q) follows the environment, want no proxy", plan.ProxyNone)
 	}
-}
-
-// tunnelProxy is a CONNECT proxy on 127.0.0.1 that tunnels any name to
-// 127.0.0.1 at the requested port, or refuses every CONNECT with status
-// refuse when it is set.
-type tunnelProxy struct {
-	ln     net.Listener
-	refuse int
-
-	mu       sync.Mutex
-	connects int
-	auths    []string
-	open     []net.Conn
-	wg       sync.WaitGroup
-}
-
-func newTunnelProxy(t *testing.T, refuse int) *tunnelProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &tunnelProxy{ln: ln, refuse: refuse}
-	p.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.track(c)
-			p.wg.Go(func() { p.serve(c) })
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		p.mu.Lock()
-		for _, c := range p.open {
-			c.Close()
-		}
-		p.mu.Unlock()
-		p.wg.Wait()
-	})
-	return p
-}
-
-func (p *tunnelProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *tunnelProxy) track(c net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.open = append(p.open, c)
-}
-
-func (p *tunnelProxy) seen() (connects int, auths []string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.connects, append([]string(nil), p.auths...)
-}
-
-func (p *tunnelProxy) serve(c net.Conn) {
-	defer c.Close()
-	br := bufio.NewReader(c)
-	req, err := http.ReadRequest(br)
-	if err != nil || req.Method != http.MethodConnect {
-		return
-	}
-	p.mu.Lock()
-	p.connects++
-	p.auths = append(p.auths, req.Header.Get("Proxy-Authorization"))
-	p.mu.Unlock()
-	if p.refuse != 0 {
-		fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", p.refuse, http.StatusText(p.refuse))
-		return
-	}
-	_, port, err := net.SplitHostPort(req.Host)
-	if err != nil {
-		return
-	}
-	up, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", port))
-	if err != nil {
-		io.WriteString(c, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-		return
-	}
-	p.track(up)
-	defer up.Close()
-	if _, err := io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
-		return
-	}
-	// Both copies go through plain readers and writers: TCP to TCP
-	// (bufio.Reader hands its source on) would splice, with pipes from a
-	// pool that only the GC empties, which the leak check would count.
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		io.Copy(struct{ io.Writer }{c}, struct{ io.Reader }{up})
-		c.Close()
-	}()
-	io.Copy(struct{ io.Writer }{up}, struct{ io.Reader }{br})
-	up.Close()
-	<-done
 }
