@@ -263,28 +263,14 @@ func TestCapturePreflightTimeoutStopsEarly(t *testing.T) {
 // TestCapturePacesBrokenTarget serves garbage at once to every CPU
 // request: the capture must not turn that into a flood of requests.
 func TestCapturePacesBrokenTarget(t *testing.T) {
-	var requests atomic.Int32
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) { w.Write(smallProfile()) })
-	mux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		w.Write([]byte("garbage"))
-	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now().Add(300 * time.Millisecond)
-	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(1200 * time.Millisecond), ChunkSeconds: 1, Kinds: []string{"cpu"}})
+	f, requests := cpuTarget(t, Limits{}, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("garbage")) })
+	items := captureCPU(f, 1200*time.Millisecond)
 	if n := requests.Load(); len(items) != 1 || items[0].Status != results.ProfileInvalid || n != 1 {
 		t.Errorf("got %s from %d requests, want one invalid chunk from one request", summary(items), n)
 	}
 
 	// A window too short for a whole second is said, not skipped.
-	start = time.Now().Add(300 * time.Millisecond)
-	items = Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(500 * time.Millisecond), Kinds: []string{"cpu"}})
+	items = captureCPU(f, 500*time.Millisecond)
 	if len(items) != 1 || items[0].Status != results.ProfileError || !strings.Contains(items[0].Error, "no room for a CPU profile") {
 		t.Errorf("short window: got %s, want one error item explaining it", summary(items))
 	}
@@ -294,22 +280,11 @@ func TestCapturePacesBrokenTarget(t *testing.T) {
 // the chunk's length would refuse every later chunk too; the capture asks
 // once and says why, instead of keeping the target's profiler busy.
 func TestCaptureStopsAfterWriteTimeout(t *testing.T) {
-	var requests atomic.Int32
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) { w.Write(smallProfile()) })
-	mux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
+	f, requests := cpuTarget(t, Limits{}, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Go-Pprof", "1")
 		http.Error(w, "profile duration exceeds server's WriteTimeout", http.StatusBadRequest)
 	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now().Add(100 * time.Millisecond)
-	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(2200 * time.Millisecond), ChunkSeconds: 1, Kinds: []string{"cpu"}})
+	items := captureCPU(f, 2200*time.Millisecond)
 	if n := requests.Load(); len(items) != 1 || !strings.Contains(items[0].Error, "WriteTimeout") || n != 1 {
 		t.Errorf("got %s from %d requests, want one chunk naming WriteTimeout from one request", summary(items), n)
 	}
@@ -318,11 +293,7 @@ func TestCaptureStopsAfterWriteTimeout(t *testing.T) {
 // TestCaptureStopsAfterOversize: a CPU endpoint that streams past the
 // download cap is asked once, not once per chunk.
 func TestCaptureStopsAfterOversize(t *testing.T) {
-	var requests atomic.Int32
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) { w.Write(smallProfile()) })
-	mux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
+	f, requests := cpuTarget(t, Limits{MaxDownload: 1 << 20}, func(w http.ResponseWriter, r *http.Request) {
 		chunk := make([]byte, 64<<10)
 		for r.Context().Err() == nil {
 			if _, err := w.Write(chunk); err != nil {
@@ -330,17 +301,36 @@ func TestCaptureStopsAfterOversize(t *testing.T) {
 			}
 		}
 	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, Limits{MaxDownload: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now().Add(100 * time.Millisecond)
-	items := Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(2200 * time.Millisecond), ChunkSeconds: 1, Kinds: []string{"cpu"}})
+	items := captureCPU(f, 2200*time.Millisecond)
 	if n := requests.Load(); len(items) != 1 || items[0].Status != results.ProfileOversize || n != 1 {
 		t.Errorf("got %s from %d requests, want one oversize chunk from one request", summary(items), n)
 	}
+}
+
+// cpuTarget serves profile as the target's CPU profile endpoint, counting
+// its requests, and a small goroutine profile for the preflight.
+func cpuTarget(t *testing.T, lim Limits, profile http.HandlerFunc) (*Fetcher, *atomic.Int32) {
+	t.Helper()
+	requests := new(atomic.Int32)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) { w.Write(smallProfile()) })
+	mux.HandleFunc("/debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		profile(w, r)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	f, err := NewFetcher(srv.URL+"/debug/pprof", Endpoint{}, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, requests
+}
+
+// captureCPU captures CPU chunks of 1 s over a window starting shortly.
+func captureCPU(f *Fetcher, window time.Duration) []results.Profile {
+	start := time.Now().Add(100 * time.Millisecond)
+	return Capture(context.Background(), CaptureConfig{Fetcher: f, Start: start, End: start.Add(window), ChunkSeconds: 1, Kinds: []string{"cpu"}})
 }
 
 func TestChunkSeconds(t *testing.T) {
